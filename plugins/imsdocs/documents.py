@@ -1,0 +1,369 @@
+"""Controlled documents: Markdown files whose YAML front matter says what they are and which
+clauses they satisfy.
+
+We parse front matter ourselves because MkDocs silently ignores invalid YAML, and a document that
+vanishes from the traceability matrix is worse than a failed build.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import diagnostics as d
+from .catalogue import Catalogue, clause_id_text
+from .yamlsource import Node, YamlSyntaxError, parse
+
+STATUSES = ("draft", "approved", "retired")
+REQUIRED_KEYS = ("id", "title", "type", "owner", "approver", "status", "review_interval", "classification", "satisfies")
+OPTIONAL_KEYS = ("record", "last_reviewed", "extra")
+# Keys MkDocs and mkdocs-material read from front matter; allowed so that pages can still use them.
+THEME_KEYS = ("hide", "template", "icon", "tags", "search", "description", "subtitle", "comments", "social")
+RECORD_KEYS = ("produced_by", "retention", "location", "access")
+ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+INTERVAL_PATTERN = re.compile(r"^(\d+)\s*(day|week|month|year)s?$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One document's claim to satisfy one clause of one standard."""
+
+    standard: str
+    clause: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ReviewInterval:
+    amount: int
+    unit: str  # day | week | month | year
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}{'' if self.amount == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class RecordControl:
+    """How a record is kept: what produced it, how long, where, and who may see it."""
+
+    produced_by: str
+    retention: str
+    location: str
+    access: str
+    line: int
+
+
+@dataclass(eq=False)
+class Document:
+    id: str
+    title: str
+    type: str
+    owner: str
+    approver: str
+    status: str
+    review_interval: ReviewInterval
+    classification: str
+    claims: list[Claim]
+    path: str  # as shown to people: relative to the project root
+    src_uri: str  # where the page lives in the site
+    lines: dict[str, int] = field(default_factory=dict)
+    record: RecordControl | None = None
+    last_reviewed: datetime.date | None = None
+
+    @property
+    def counts_for_coverage(self) -> bool:
+        # Drafts are not yet in force and retired documents no longer are.
+        return self.status == "approved"
+
+    def claimed(self, standard: str) -> list[str]:
+        return [c.clause for c in self.claims if c.standard == standard]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The values an organisation allows in front matter."""
+
+    types: tuple[str, ...]
+    classifications: tuple[str, ...]
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line of the body's first line), or None when the file has none."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def read_document(file: Path, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[d.Diagnostic]]:
+    """Read one document's front matter. Returns None (with errors) when it cannot be used."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [d.error("unreadable", f"cannot read the document: {exc}", path, hint="Save it as UTF-8 text.")]
+    if not text.startswith("---"):
+        return None, [
+            d.error(
+                "front-matter-missing",
+                "the document has no front matter.",
+                path,
+                1,
+                "Start the file with a '---' line, the YAML fields (id, title, type, ...), and another '---' line.",
+            )
+        ]
+    parts = split_front_matter(text)
+    if parts is None:
+        return None, [
+            d.error("front-matter-unclosed", "the front matter is never closed.", path, 1, "End it with a '---' line.")
+        ]
+    try:
+        root = parse(parts[0], first_line=2)
+    except YamlSyntaxError as exc:
+        return None, [d.error("yaml", f"front matter is {exc.message}", path, exc.line, "Fix the YAML syntax.")]
+    if root is None or not root.is_mapping:
+        return None, [d.error("front-matter-shape", "front matter must be a mapping of fields.", path, 2)]
+    return _document_from(root, path, src_uri, schema)
+
+
+def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[d.Diagnostic]]:
+    problems: list[d.Diagnostic] = []
+    fields = root.value
+    known = REQUIRED_KEYS + OPTIONAL_KEYS + THEME_KEYS
+    for key, line in root.duplicate_keys:
+        problems.append(d.error("front-matter-duplicate", f"field '{key}' is given twice.", path, line, "Keep one."))
+    for key, line in root.key_lines.items():
+        if key not in known:
+            problems.append(
+                d.error(
+                    "front-matter-key",
+                    f"unknown field '{key}'.",
+                    path,
+                    line,
+                    d.did_you_mean(key, known) or "Put organisation-specific fields under 'extra:'.",
+                )
+            )
+    for key in REQUIRED_KEYS:
+        if key not in fields:
+            problems.append(d.error("front-matter-missing-key", f"missing required field '{key}'.", path, root.line))
+    if problems:
+        return None, problems
+
+    def text(key: str) -> str:
+        node = fields[key]
+        if not isinstance(node.value, str) or not node.value.strip():
+            problems.append(d.error("front-matter-value", f"'{key}' must be non-empty text.", path, node.line))
+            return ""
+        return node.value.strip()
+
+    def choice(key: str, allowed: Iterable[str]) -> str:
+        value = text(key)
+        allowed = tuple(allowed)
+        if value and value not in allowed:
+            problems.append(
+                d.error(
+                    "front-matter-value",
+                    f"'{key}' is '{value}', which is not one of: {', '.join(allowed)}.",
+                    path,
+                    fields[key].line,
+                    d.did_you_mean(value, allowed),
+                )
+            )
+        return value
+
+    doc_id = text("id")
+    if doc_id and not ID_PATTERN.match(doc_id):
+        problems.append(
+            d.error(
+                "front-matter-value",
+                f"document id '{doc_id}' may contain only letters, digits, '.', '_' and '-'.",
+                path,
+                fields["id"].line,
+            )
+        )
+    title = text("title")
+    if "\n" in title:
+        problems.append(d.error("front-matter-value", "'title' must be on one line.", path, fields["title"].line))
+    document = Document(
+        id=doc_id,
+        title=title,
+        type=choice("type", schema.types),
+        owner=text("owner"),
+        approver=text("approver"),
+        status=choice("status", STATUSES),
+        review_interval=_interval(fields["review_interval"], path, problems),
+        classification=choice("classification", schema.classifications),
+        claims=_claims(fields["satisfies"], path, problems),
+        path=path,
+        src_uri=src_uri,
+        lines=dict(root.key_lines),
+        record=_record(fields.get("record"), path, problems),
+        last_reviewed=_date(fields.get("last_reviewed"), path, problems),
+    )
+    if document.type == "record" and document.record is None:
+        problems.append(
+            d.error(
+                "record-control-missing",
+                "a record needs a 'record:' block.",
+                path,
+                root.line,
+                "Add record: {produced_by: <procedure id>, retention: ..., location: ..., access: ...}.",
+            )
+        )
+    return (None if d.has_errors(problems) else document), problems
+
+
+def _interval(node: Node, path: str, problems: list[d.Diagnostic]) -> ReviewInterval:
+    match = INTERVAL_PATTERN.match(str(node.value).strip()) if isinstance(node.value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        problems.append(
+            d.error(
+                "front-matter-value",
+                f"review_interval {node.raw!r} is not a period.",
+                path,
+                node.line,
+                "Write a number and a unit, e.g. '12 months', '2 years', '90 days'.",
+            )
+        )
+        return ReviewInterval(12, "month")
+    return ReviewInterval(int(match.group(1)), match.group(2))
+
+
+def _date(node: Node | None, path: str, problems: list[d.Diagnostic]) -> datetime.date | None:
+    if node is None or node.value is None:
+        return None
+    if isinstance(node.value, datetime.date) and not isinstance(node.value, datetime.datetime):
+        return node.value
+    problems.append(
+        d.error("front-matter-value", f"'last_reviewed' {node.raw!r} is not a date.", path, node.line, "Write YYYY-MM-DD.")
+    )
+    return None
+
+
+def _claims(node: Node, path: str, problems: list[d.Diagnostic]) -> list[Claim]:
+    if node.value is None:
+        return []
+    if not node.is_mapping:
+        problems.append(
+            d.error(
+                "satisfies-shape",
+                "'satisfies' must map a standard to a list of clause IDs.",
+                path,
+                node.line,
+                'For example: satisfies: {"iso27001:2022": ["5.2", "A.5.1"]}.',
+            )
+        )
+        return []
+    claims = []
+    for standard, clauses in node.value.items():
+        line = node.key_lines[standard]
+        if clauses.value is None:
+            continue
+        items = clauses.value if clauses.is_sequence else [clauses]
+        for item in items:
+            clause_id, problem = clause_id_text(item, path, f"clause ID under '{standard}'")
+            if problem:
+                problems.append(problem)
+            elif clause_id is not None:
+                claims.append(Claim(standard, clause_id, item.line if item.line else line))
+    return claims
+
+
+def _record(node: Node | None, path: str, problems: list[d.Diagnostic]) -> RecordControl | None:
+    if node is None:
+        return None
+    if not node.is_mapping:
+        problems.append(d.error("record-control", "'record' must be a mapping.", path, node.line, f"Give {', '.join(RECORD_KEYS)}."))
+        return None
+    for key, line in node.key_lines.items():
+        if key not in RECORD_KEYS:
+            problems.append(d.error("record-control", f"unknown record field '{key}'.", path, line, d.did_you_mean(key, RECORD_KEYS)))
+    values = {}
+    for key in RECORD_KEYS:
+        value = node.value.get(key)
+        if value is None or not isinstance(value.value, str) or not value.value.strip():
+            problems.append(d.error("record-control", f"record field '{key}' is missing or empty.", path, node.line))
+            values[key] = ""
+        else:
+            values[key] = value.value.strip()
+    return RecordControl(line=node.line, **values)
+
+
+def check_documents(documents: list[Document], catalogues: Mapping[str, Catalogue]) -> list[d.Diagnostic]:
+    """Checks across documents and against the catalogues: unique IDs, known standards and clauses."""
+    problems: list[d.Diagnostic] = []
+    by_id: dict[str, Document] = {}
+    for doc in documents:
+        if doc.id in by_id:
+            first = by_id[doc.id]
+            problems.append(
+                d.error(
+                    "document-id-duplicate",
+                    f"document id '{doc.id}' is also used by {first.path}.",
+                    doc.path,
+                    doc.lines.get("id"),
+                    "Give each document its own id.",
+                )
+            )
+        else:
+            by_id[doc.id] = doc
+    for doc in documents:
+        seen: set[tuple[str, str]] = set()
+        for claim in doc.claims:
+            problems.extend(_check_claim(doc, claim, catalogues, seen))
+        if doc.record is not None and doc.record.produced_by not in by_id:
+            problems.append(
+                d.error(
+                    "record-produced-by",
+                    f"record is produced by '{doc.record.produced_by}', which is no document's id.",
+                    doc.path,
+                    doc.record.line,
+                    d.did_you_mean(doc.record.produced_by, by_id),
+                )
+            )
+    return problems
+
+
+def _check_claim(doc: Document, claim: Claim, catalogues: Mapping[str, Catalogue], seen: set[tuple[str, str]]) -> list[d.Diagnostic]:
+    catalogue = catalogues.get(claim.standard)
+    if catalogue is None:
+        return [
+            d.error(
+                "unknown-standard",
+                f"unknown standard '{claim.standard}' in 'satisfies'.",
+                doc.path,
+                claim.line,
+                d.did_you_mean(claim.standard, catalogues) or f"Known standards: {', '.join(sorted(catalogues))}.",
+            )
+        ]
+    if claim.clause not in catalogue:
+        nearest = catalogue.nearest(claim.clause)
+        return [
+            d.error(
+                "unknown-clause",
+                f"'{claim.clause}' is not a clause of {catalogue.title}.",
+                doc.path,
+                claim.line,
+                nearest or f"See {catalogue.path} for the clause IDs.",
+            )
+        ]
+    if not catalogue.is_leaf(claim.clause):
+        children = ", ".join(catalogue.clauses[claim.clause].children)
+        return [
+            d.error(
+                "claim-not-leaf",
+                f"{catalogue.title} {claim.clause} has subclauses; a document claims the subclauses it addresses.",
+                doc.path,
+                claim.line,
+                f"Claim one or more of: {children}.",
+            )
+        ]
+    if (claim.standard, claim.clause) in seen:
+        return [d.warning("claim-duplicate", f"{catalogue.title} {claim.clause} is claimed twice.", doc.path, claim.line)]
+    seen.add((claim.standard, claim.clause))
+    return []

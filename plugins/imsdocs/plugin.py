@@ -1,0 +1,87 @@
+"""The MkDocs adapter: collect the documents, run the pipeline, add pages, log diagnostics."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from .config import ImsConfig
+from .diagnostics import Severity
+from .project import Project, load_project, source_files
+from .rendering import SUMMARY_MARKER, Renderer
+from .settings import from_options
+
+log = get_plugin_logger(__name__)
+
+
+class ImsDocsPlugin(BasePlugin[ImsConfig]):
+    project: Project
+    renderer: Renderer
+
+    # Defined so that MkDocs keeps one instance across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        pass
+
+    # Load everything before any page exists: errors must stop the build before MkDocs reads pages.
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        root = Path(config.config_file_path).parent
+        settings = from_options(root, dict(self.config))
+        self.project = load_project(settings)
+        self.renderer = Renderer(self.project)
+        errors = 0
+        for diagnostic in self.project.diagnostics:
+            if diagnostic.severity is Severity.ERROR:
+                errors += 1
+                log.error(diagnostic.render())
+            elif diagnostic.severity is Severity.WARNING:
+                log.warning(diagnostic.render())
+            else:
+                log.info(diagnostic.render())
+        if errors:
+            raise PluginError(f"imsdocs: {errors} error(s) in the IMS sources (listed above); the site was not built.")
+
+    # MkDocs refuses the project root as docs_dir, so the document folders are added from outside it.
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        settings = self.project.settings
+        for source in settings.sources:
+            folder = settings.root / source
+            for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+                uri = file.relative_to(settings.root).as_posix()
+                if files.get_file_from_path(uri) is None:
+                    files.append(File(uri, str(settings.root), config.site_dir, config.use_directory_urls))
+        for uri, content in self.renderer.generated_pages().items():
+            if files.get_file_from_path(uri) is None:
+                files.append(File.generated(config, uri, content=content))
+        return files
+
+    # Documents get their control block and clause list; titles are escaped before MkDocs
+    # puts them raw into the navigation, <title> and the search index.
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if isinstance(page.meta.get("title"), str):
+            page.meta["title"] = html.escape(page.meta["title"])
+        uri = page.file.src_uri
+        document = next((d for d in self.project.documents if d.src_uri == uri), None)
+        if document is not None:
+            markdown = self.renderer.document_header(document) + "\n" + markdown + self.renderer.document_footer(document)
+        if SUMMARY_MARKER in markdown:
+            markdown = markdown.replace(SUMMARY_MARKER, str(self.renderer.coverage_summary(uri)))
+        return markdown
+
+    # Edits to documents or catalogues outside docs_dir must trigger a rebuild too.
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
+        settings = self.project.settings
+        for folder in (*settings.sources, settings.requirements_dir):
+            if (settings.root / folder).is_dir():
+                server.watch(str(settings.root / folder))
+        return server
+
+
+__all__ = ["ImsDocsPlugin", "source_files"]

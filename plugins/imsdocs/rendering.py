@@ -1,0 +1,181 @@
+"""Turn the project model into Markdown pages (jinja2 templates), knowing nothing of MkDocs.
+
+Every value that comes from a document or a catalogue is escaped for Markdown and HTML by the
+templates' `finalize` hook; only values wrapped in `Markup` (links we build) pass through raw.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .catalogue import Catalogue, Exclusion
+from .coverage import StandardCoverage, Status
+from .documents import Document
+from .project import Project
+
+_MD_SPECIAL = {"|": "&#124;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "#": "&#35;"}
+_MD_PATTERN = re.compile("[" + re.escape("".join(_MD_SPECIAL)) + "]")
+SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
+
+
+def escape(value: object) -> str:
+    """Plain text made safe inside Markdown (tables included) and HTML."""
+    text = html.escape(str(value), quote=True).replace("\n", " ")
+    return _MD_PATTERN.sub(lambda m: _MD_SPECIAL[m.group(0)], text)
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    return escape("" if value is None else value)
+
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("imsdocs", "templates"),
+    finalize=_finalize,
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def standard_slug(key: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+
+
+def clause_anchor(standard: str, clause_id: str) -> str:
+    return f"{standard_slug(standard)}-{re.sub(r'[^a-z0-9]+', '-', clause_id.lower()).strip('-')}"
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where the generated pages live in the site (paths relative to the site root)."""
+
+    compliance_dir: str = "compliance"
+
+    @property
+    def index(self) -> str:
+        return f"{self.compliance_dir}/index.md"
+
+    def matrix(self, standard: str) -> str:
+        return f"{self.compliance_dir}/matrix-{standard_slug(standard)}.md"
+
+    @property
+    def documents(self) -> str:
+        return f"{self.compliance_dir}/documents.md"
+
+    @property
+    def integrated(self) -> str:
+        return f"{self.compliance_dir}/integrated.md"
+
+    @property
+    def soa(self) -> str:
+        return f"{self.compliance_dir}/statement-of-applicability.md"
+
+    @property
+    def register(self) -> str:
+        return f"{self.compliance_dir}/register.md"
+
+
+class Renderer:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.pages = Pages(project.settings.compliance_dir)
+
+    # -- links -------------------------------------------------------------------------------
+    def link(self, text: str, target: str, origin: str, anchor: str = "") -> Markup:
+        href = posixpath.relpath(target, posixpath.dirname(origin) or ".")
+        return Markup(f"[{escape(text)}]({href}{'#' + anchor if anchor else ''})")
+
+    def doc_link(self, doc: Document, origin: str, with_title: bool = False) -> Markup:
+        return self.link(f"{doc.id} {doc.title}" if with_title else doc.id, doc.src_uri, origin)
+
+    def clause_link(self, standard: str, clause_id: str, origin: str) -> Markup:
+        return self.link(clause_id, self.pages.matrix(standard), origin, clause_anchor(standard, clause_id))
+
+    def anchor(self, standard: str, clause_id: str) -> Markup:
+        return Markup(f'<span id="{clause_anchor(standard, clause_id)}"></span>')
+
+    # -- which standards get pages -----------------------------------------------------------
+    def shown_standards(self) -> list[StandardCoverage]:
+        """In-scope standards, and others that documents claim (shown, never failing the build)."""
+        claimed = {c.standard for doc in self.project.documents for c in doc.claims}
+        return [s for s in self.project.coverage.values() if s.in_scope or s.catalogue.key in claimed]
+
+    def soa_standard(self) -> StandardCoverage | None:
+        for standard in self.project.coverage.values():
+            if standard.in_scope and any(c.exclusion is Exclusion.JUSTIFIED for c in standard.catalogue.clauses.values()):
+                return standard
+        return None
+
+    def soa_controls(self, standard: StandardCoverage) -> list[Any]:
+        """The requirements a Statement of Applicability lists: the excludable-with-justification leaves."""
+        return [row for row in standard.leaves() if row.clause.exclusion is Exclusion.JUSTIFIED]
+
+    # -- pages -------------------------------------------------------------------------------
+    def _render(self, template: str, origin: str, **context: Any) -> str:
+        return _env.get_template(template).render(r=self, origin=origin, project=self.project, Status=Status, **context)
+
+    def generated_pages(self) -> dict[str, str]:
+        pages = {
+            self.pages.index: self._render("index.md.j2", self.pages.index),
+            self.pages.documents: self._render("documents.md.j2", self.pages.documents),
+            self.pages.register: self._render("register.md.j2", self.pages.register),
+        }
+        for standard in self.shown_standards():
+            uri = self.pages.matrix(standard.catalogue.key)
+            pages[uri] = self._render("matrix.md.j2", uri, standard=standard)
+        if self.project.topics:
+            pages[self.pages.integrated] = self._render("integrated.md.j2", self.pages.integrated, columns=self.integrated_columns())
+        soa = self.soa_standard()
+        if soa is not None:
+            pages[self.pages.soa] = self._render("soa.md.j2", self.pages.soa, standard=soa)
+        return pages
+
+    def coverage_summary(self, origin: str) -> Markup:
+        return Markup(self._render("summary.md.j2", origin))
+
+    def document_header(self, doc: Document) -> str:
+        return self._render("document_header.md.j2", doc.src_uri, doc=doc)
+
+    def document_footer(self, doc: Document) -> str:
+        claims: dict[str, list[tuple[str, str]]] = {}
+        for claim in doc.claims:
+            catalogue = self.project.catalogues.get(claim.standard)
+            if catalogue is not None and claim.clause in catalogue:
+                claims.setdefault(claim.standard, []).append((claim.clause, catalogue.clauses[claim.clause].display_title))
+        produced = [d for d in self.project.documents if d.record is not None and d.record.produced_by == doc.id]
+        return self._render("document_footer.md.j2", doc.src_uri, doc=doc, claims=claims, produced=produced)
+
+    # -- data helpers for templates ------------------------------------------------------------
+    def catalogue(self, key: str) -> Catalogue:
+        return self.project.catalogues[key]
+
+    def integrated_columns(self) -> list[str]:
+        used = {key for topic in self.project.topics for key in topic.clauses}
+        return [key for key in self.project.coverage if key in used and key in {s.catalogue.key for s in self.shown_standards()}]
+
+    def topic_cell(self, standard_key: str, clause_ids: tuple[str, ...]) -> tuple[list[str], Status, list[Document]]:
+        """For one standard in one shared topic: the leaf clauses, their combined status, the documents."""
+        standard = self.project.coverage[standard_key]
+        leaves = [leaf for cid in clause_ids for leaf in standard.catalogue.leaves_under(cid)]
+        statuses = {standard.row(leaf).status for leaf in leaves}
+        docs = list(dict.fromkeys(doc for leaf in leaves for doc in standard.row(leaf).documents))
+        if statuses <= {Status.COVERED, Status.EXCLUDED} and Status.COVERED in statuses:
+            status = Status.COVERED
+        elif statuses == {Status.EXCLUDED}:
+            status = Status.EXCLUDED
+        elif statuses == {Status.NOT_COVERED}:
+            status = Status.NOT_COVERED
+        else:
+            status = Status.PARTIAL
+        return leaves, status, docs

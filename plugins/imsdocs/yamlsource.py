@@ -1,0 +1,103 @@
+"""YAML with line numbers.
+
+Every problem we report must name the line it is on, and YAML 1.1 silently turns `5.10` into the
+float 5.1. So we compose the node tree ourselves and keep, for every value, its line and the text
+it was written as; callers decide what a number means in their context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+
+class YamlSyntaxError(Exception):
+    """Invalid YAML, with the 1-based line in the file where the parser stopped."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Node:
+    """A YAML value with its 1-based file line.
+
+    `value` is a `dict[str, Node]` for mappings, a `list[Node]` for sequences, or the constructed
+    scalar (str, int, float, bool, None, date ...). `raw` is the scalar exactly as written.
+    """
+
+    value: Any
+    line: int
+    raw: str = ""
+    key_lines: dict[str, int] = field(default_factory=dict)
+    duplicate_keys: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def is_mapping(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_sequence(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_string(self) -> bool:
+        return isinstance(self.value, str)
+
+    def plain(self) -> Any:
+        """The value without line information (for data we only display)."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    pass
+
+
+def parse(text: str, first_line: int = 1) -> Node | None:
+    """Parse one YAML document; `first_line` is the file line of the text's first line.
+
+    Returns None for an empty document. Raises YamlSyntaxError with the file line.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlSyntaxError(f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+    if root is None:
+        return None
+    return _convert(root, first_line, _Constructor())
+
+
+def _convert(node: yaml.Node, first_line: int, constructor: _Constructor) -> Node:
+    line = node.start_mark.line + first_line
+    if isinstance(node, yaml.MappingNode):
+        result = Node({}, line)
+        for key_node, value_node in node.value:
+            key = _convert(key_node, first_line, constructor)
+            # Keys are names; a key written as a number (`5.1:`) is kept as the text written.
+            key_text = key.raw if not isinstance(key.value, str) else key.value
+            if key_text in result.value:
+                result.duplicate_keys.append((key_text, key.line))
+            result.value[key_text] = _convert(value_node, first_line, constructor)
+            result.key_lines[key_text] = key.line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_convert(item, first_line, constructor) for item in node.value], line)
+    assert isinstance(node, yaml.ScalarNode)
+    try:
+        value = constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        raise YamlSyntaxError(f"invalid YAML value {node.value!r}: {exc.problem}", line) from None
+    return Node(value, line, raw=str(node.value))
