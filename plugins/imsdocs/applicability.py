@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import diagnostics as d
-from .catalogue import Catalogue, Exclusion, clause_id_text
+from .catalogue import Catalogue, Exclusion
 from .yamlsource import Node, YamlSyntaxError, parse
 
 REASONS = ("risk", "legal", "contractual", "business")
@@ -65,7 +65,9 @@ def load_applicability(
         return result, []
     problems: list[d.Diagnostic] = []
     if not root.is_mapping:
-        return result, [d.error("applicability-shape", "must map standard keys to their applicability.", display_path, root.line)]
+        return result, [
+            d.error("applicability-shape", "must map standard keys to their applicability.", display_path, root.line)
+        ]
     for key, node in root.value.items():
         catalogue = catalogues.get(key)
         if catalogue is None:
@@ -90,21 +92,27 @@ def _standard(node: Node, catalogue: Catalogue, path: str, problems: list[d.Diag
         return result
     for key, line in node.key_lines.items():
         if key not in STANDARD_KEYS:
-            problems.append(d.error("applicability-key", f"unknown key '{key}'.", path, line, d.did_you_mean(key, STANDARD_KEYS)))
+            problems.append(
+                d.error("applicability-key", f"unknown key '{key}'.", path, line, d.did_you_mean(key, STANDARD_KEYS))
+            )
     if "default_inclusion" in node.value:
         result.default_inclusion = _inclusion(node.value["default_inclusion"], path, problems)
-    for clause_id, entry, line in _entries(node.value.get("included"), catalogue, path, problems):
+    for clause_id, entry, _line in _entries(node.value.get("included"), catalogue, path, problems):
         result.included[clause_id] = _inclusion(entry, path, problems)
     for clause_id, entry, line in _entries(node.value.get("excluded"), catalogue, path, problems):
         record = _exclusion(clause_id, entry, line, catalogue, path, problems)
         if record is not None:
             result.excluded[clause_id] = record
             if clause_id in result.included:
-                problems.append(d.error("applicability-both", f"{clause_id} is both included and excluded.", path, line))
+                problems.append(
+                    d.error("applicability-both", f"{clause_id} is both included and excluded.", path, line)
+                )
     return result
 
 
-def _entries(node: Node | None, catalogue: Catalogue, path: str, problems: list[d.Diagnostic]) -> list[tuple[str, Node, int]]:
+def _entries(
+    node: Node | None, catalogue: Catalogue, path: str, problems: list[d.Diagnostic]
+) -> list[tuple[str, Node, int]]:
     if node is None or node.value is None:
         return []
     if not node.is_mapping:
@@ -140,14 +148,18 @@ def _text(node: Node | None) -> str:
 
 def _inclusion(node: Node, path: str, problems: list[d.Diagnostic]) -> Inclusion:
     if not node.is_mapping:
-        problems.append(d.error("applicability-shape", "expected reasons: [...] and justification: ...", path, node.line))
+        problems.append(
+            d.error("applicability-shape", "expected reasons: [...] and justification: ...", path, node.line)
+        )
         return Inclusion((), "")
     for key, line in node.key_lines.items():
         if key not in ("reasons", "justification"):
-            problems.append(d.error("applicability-key", f"unknown key '{key}'.", path, line, d.did_you_mean(key, ENTRY_KEYS)))
+            problems.append(
+                d.error("applicability-key", f"unknown key '{key}'.", path, line, d.did_you_mean(key, ENTRY_KEYS))
+            )
     reasons: list[str] = []
     reasons_node = node.value.get("reasons")
-    for item in (reasons_node.value if reasons_node is not None and reasons_node.is_sequence else []):
+    for item in reasons_node.value if reasons_node is not None and reasons_node.is_sequence else []:
         if item.value in REASONS:
             reasons.append(item.value)
         else:
@@ -161,7 +173,15 @@ def _inclusion(node: Node, path: str, problems: list[d.Diagnostic]) -> Inclusion
                 )
             )
     if not reasons:
-        problems.append(d.error("inclusion-reason", "an inclusion needs at least one reason.", path, node.line, f"Use {', '.join(REASONS)}."))
+        problems.append(
+            d.error(
+                "inclusion-reason",
+                "an inclusion needs at least one reason.",
+                path,
+                node.line,
+                f"Use {', '.join(REASONS)}.",
+            )
+        )
     return Inclusion(tuple(reasons), _text(node.value.get("justification")))
 
 
@@ -184,7 +204,11 @@ def _exclusion(
     if node.is_mapping:
         for key, key_line in node.key_lines.items():
             if key not in ("justification", "scope_statement"):
-                problems.append(d.error("applicability-key", f"unknown key '{key}'.", path, key_line, d.did_you_mean(key, ENTRY_KEYS)))
+                problems.append(
+                    d.error(
+                        "applicability-key", f"unknown key '{key}'.", path, key_line, d.did_you_mean(key, ENTRY_KEYS)
+                    )
+                )
     justification = _text(fields.get("justification")) if node.is_mapping else _text(node)
     if not justification:
         problems.append(

@@ -121,7 +121,9 @@ def load_catalogue(file: Path, display_path: str) -> tuple[Catalogue | None, lis
     for key, line in root.key_lines.items():
         if key not in CATALOGUE_KEYS:
             problems.append(
-                d.error("catalogue-key", f"unknown key '{key}'.", display_path, line, d.did_you_mean(key, CATALOGUE_KEYS))
+                d.error(
+                    "catalogue-key", f"unknown key '{key}'.", display_path, line, d.did_you_mean(key, CATALOGUE_KEYS)
+                )
             )
     fields = root.value
     for required in ("standard", "title", "clauses"):
@@ -140,10 +142,10 @@ def load_catalogue(file: Path, display_path: str) -> tuple[Catalogue | None, lis
     declared_exclusion: dict[str, bool] = {}
     parent_lines: dict[str, int] = {}
     for entry in clauses_node.value:
-        clause = _read_clause(entry, display_path, problems)
-        if clause is None:
+        read = _read_clause(entry, display_path, problems)
+        if read is None:
             continue
-        clause_obj, explicit = clause
+        clause_obj, explicit = read
         if clause_obj.id in clauses:
             problems.append(
                 d.error(
@@ -207,11 +209,15 @@ def _exclusion(node: Node | None, default: Exclusion | None, path: str, problems
 
 def _read_clause(entry: Node, path: str, problems: list[d.Diagnostic]) -> tuple[Clause, bool] | None:
     if not entry.is_mapping:
-        problems.append(d.error("catalogue-shape", "each clause must be a mapping with 'id' and 'title'.", path, entry.line))
+        problems.append(
+            d.error("catalogue-shape", "each clause must be a mapping with 'id' and 'title'.", path, entry.line)
+        )
         return None
     for key, line in entry.key_lines.items():
         if key not in CLAUSE_KEYS:
-            problems.append(d.error("catalogue-key", f"unknown clause key '{key}'.", path, line, d.did_you_mean(key, CLAUSE_KEYS)))
+            problems.append(
+                d.error("catalogue-key", f"unknown clause key '{key}'.", path, line, d.did_you_mean(key, CLAUSE_KEYS))
+            )
     if "id" not in entry.value:
         problems.append(d.error("catalogue-key", "clause without 'id'.", path, entry.line))
         return None

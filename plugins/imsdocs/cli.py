@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="imsdocs", description="Integrated Management System documentation checks.")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the sources and report coverage; exit 1 on errors or gaps")
-    check.add_argument("-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml (default: ./mkdocs.yml)")
+    check.add_argument(
+        "-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml (default: ./mkdocs.yml)"
+    )
     check.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
 

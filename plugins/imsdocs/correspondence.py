@@ -34,11 +34,15 @@ def load_correspondence(
     problems: list[d.Diagnostic] = []
     rows_node = root.value.get("topics") if root.is_mapping else None
     if rows_node is None or not rows_node.is_sequence:
-        return [], [d.error("correspondence-shape", "expected 'topics:' with a list of shared topics.", display_path, root.line)]
+        return [], [
+            d.error("correspondence-shape", "expected 'topics:' with a list of shared topics.", display_path, root.line)
+        ]
     topics = []
     for row in rows_node.value:
         if not row.is_mapping or "topic" not in row.value:
-            problems.append(d.error("correspondence-shape", "each topic needs 'topic:' and clause lists.", display_path, row.line))
+            problems.append(
+                d.error("correspondence-shape", "each topic needs 'topic:' and clause lists.", display_path, row.line)
+            )
             continue
         clauses: dict[str, tuple[str, ...]] = {}
         for key, node in row.value.items():
@@ -47,13 +51,21 @@ def load_correspondence(
             catalogue = catalogues.get(key)
             if catalogue is None:
                 problems.append(
-                    d.error("unknown-standard", f"unknown standard '{key}'.", display_path, row.key_lines[key], d.did_you_mean(key, catalogues))
+                    d.error(
+                        "unknown-standard",
+                        f"unknown standard '{key}'.",
+                        display_path,
+                        row.key_lines[key],
+                        d.did_you_mean(key, catalogues),
+                    )
                 )
                 continue
             ids = []
             for item in node.value if node.is_sequence else [node]:
                 if not isinstance(item.value, str):
-                    problems.append(d.error("clause-id-number", f"clause ID {item.raw} must be quoted.", display_path, item.line))
+                    problems.append(
+                        d.error("clause-id-number", f"clause ID {item.raw} must be quoted.", display_path, item.line)
+                    )
                 elif item.value not in catalogue:
                     problems.append(
                         d.error(

@@ -62,10 +62,14 @@ def compute(
 ) -> dict[str, StandardCoverage]:
     """Coverage of every catalogue, in-scope standards first (in their configured order)."""
     order = list(in_scope) + sorted(k for k in catalogues if k not in in_scope)
-    return {key: _standard(catalogues[key], documents, applicability.for_standard(key), key in in_scope) for key in order}
+    return {
+        key: _standard(catalogues[key], documents, applicability.for_standard(key), key in in_scope) for key in order
+    }
 
 
-def _standard(catalogue: Catalogue, documents: Sequence[Document], applicable: StandardApplicability, in_scope: bool) -> StandardCoverage:
+def _standard(
+    catalogue: Catalogue, documents: Sequence[Document], applicable: StandardApplicability, in_scope: bool
+) -> StandardCoverage:
     claimants: dict[str, list[Document]] = {}
     for doc in documents:
         for clause_id in dict.fromkeys(doc.claimed(catalogue.key)):
@@ -104,7 +108,9 @@ def _standard(catalogue: Catalogue, documents: Sequence[Document], applicable: S
     return StandardCoverage(catalogue, applicable, rows, in_scope)
 
 
-def gaps(coverage: Mapping[str, StandardCoverage], documents: Sequence[Document], applicability_path: str) -> list[d.Diagnostic]:
+def gaps(
+    coverage: Mapping[str, StandardCoverage], documents: Sequence[Document], applicability_path: str
+) -> list[d.Diagnostic]:
     """One warning per uncovered leaf of an in-scope standard, and per claim of an excluded clause."""
     problems: list[d.Diagnostic] = []
     for standard in coverage.values():
@@ -114,7 +120,11 @@ def gaps(coverage: Mapping[str, StandardCoverage], documents: Sequence[Document]
         for row in standard.leaves():
             if row.status is Status.NOT_COVERED:
                 drafts = ", ".join(f"{x.id} ({x.status})" for x in row.other_documents)
-                hint = "Claim it in an approved document's 'satisfies', or exclude it with a justification in " + applicability_path + "."
+                hint = (
+                    "Claim it in an approved document's 'satisfies', or exclude it with a justification in "
+                    + applicability_path
+                    + "."
+                )
                 if drafts:
                     hint = f"Only claimed by {drafts}, which do not count. " + hint
                 problems.append(
@@ -126,12 +136,12 @@ def gaps(coverage: Mapping[str, StandardCoverage], documents: Sequence[Document]
                 )
     for doc in documents:
         for claim in doc.claims:
-            standard = coverage.get(claim.standard)
-            if standard is not None and claim.clause in standard.applicability.excluded:
+            claimed = coverage.get(claim.standard)
+            if claimed is not None and claim.clause in claimed.applicability.excluded:
                 problems.append(
                     d.warning(
                         "claim-excluded",
-                        f"{standard.catalogue.title} {claim.clause} is claimed here but excluded in {applicability_path}.",
+                        f"{claimed.catalogue.title} {claim.clause} is claimed here but excluded in {applicability_path}.",
                         doc.path,
                         claim.line,
                         "Remove the claim, or remove the exclusion if the clause applies after all.",

@@ -56,15 +56,21 @@ class Diagnostic:
         return data
 
 
-def error(code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None) -> Diagnostic:
+def error(
+    code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
+) -> Diagnostic:
     return Diagnostic(Severity.ERROR, code, message, path, line, hint)
 
 
-def warning(code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None) -> Diagnostic:
+def warning(
+    code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
+) -> Diagnostic:
     return Diagnostic(Severity.WARNING, code, message, path, line, hint)
 
 
-def info(code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None) -> Diagnostic:
+def info(
+    code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
+) -> Diagnostic:
     return Diagnostic(Severity.INFO, code, message, path, line, hint)
 
 

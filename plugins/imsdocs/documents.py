@@ -240,7 +240,9 @@ def _date(node: Node | None, path: str, problems: list[d.Diagnostic]) -> datetim
     if isinstance(node.value, datetime.date) and not isinstance(node.value, datetime.datetime):
         return node.value
     problems.append(
-        d.error("front-matter-value", f"'last_reviewed' {node.raw!r} is not a date.", path, node.line, "Write YYYY-MM-DD.")
+        d.error(
+            "front-matter-value", f"'last_reviewed' {node.raw!r} is not a date.", path, node.line, "Write YYYY-MM-DD."
+        )
     )
     return None
 
@@ -278,11 +280,17 @@ def _record(node: Node | None, path: str, problems: list[d.Diagnostic]) -> Recor
     if node is None:
         return None
     if not node.is_mapping:
-        problems.append(d.error("record-control", "'record' must be a mapping.", path, node.line, f"Give {', '.join(RECORD_KEYS)}."))
+        problems.append(
+            d.error("record-control", "'record' must be a mapping.", path, node.line, f"Give {', '.join(RECORD_KEYS)}.")
+        )
         return None
     for key, line in node.key_lines.items():
         if key not in RECORD_KEYS:
-            problems.append(d.error("record-control", f"unknown record field '{key}'.", path, line, d.did_you_mean(key, RECORD_KEYS)))
+            problems.append(
+                d.error(
+                    "record-control", f"unknown record field '{key}'.", path, line, d.did_you_mean(key, RECORD_KEYS)
+                )
+            )
     values = {}
     for key in RECORD_KEYS:
         value = node.value.get(key)
@@ -329,7 +337,9 @@ def check_documents(documents: list[Document], catalogues: Mapping[str, Catalogu
     return problems
 
 
-def _check_claim(doc: Document, claim: Claim, catalogues: Mapping[str, Catalogue], seen: set[tuple[str, str]]) -> list[d.Diagnostic]:
+def _check_claim(
+    doc: Document, claim: Claim, catalogues: Mapping[str, Catalogue], seen: set[tuple[str, str]]
+) -> list[d.Diagnostic]:
     catalogue = catalogues.get(claim.standard)
     if catalogue is None:
         return [
@@ -364,6 +374,8 @@ def _check_claim(doc: Document, claim: Claim, catalogues: Mapping[str, Catalogue
             )
         ]
     if (claim.standard, claim.clause) in seen:
-        return [d.warning("claim-duplicate", f"{catalogue.title} {claim.clause} is claimed twice.", doc.path, claim.line)]
+        return [
+            d.warning("claim-duplicate", f"{catalogue.title} {claim.clause} is claimed twice.", doc.path, claim.line)
+        ]
     seen.add((claim.standard, claim.clause))
     return []

@@ -70,7 +70,9 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
         uri = page.file.src_uri
         document = next((d for d in self.project.documents if d.src_uri == uri), None)
         if document is not None:
-            markdown = self.renderer.document_header(document) + "\n" + markdown + self.renderer.document_footer(document)
+            markdown = (
+                self.renderer.document_header(document) + "\n" + markdown + self.renderer.document_footer(document)
+            )
         if SUMMARY_MARKER in markdown:
             markdown = markdown.replace(SUMMARY_MARKER, str(self.renderer.coverage_summary(uri)))
         return markdown

@@ -52,7 +52,12 @@ def load_project(settings: Settings) -> Project:
     special = {settings.applicability_file, settings.correspondence_file}
 
     if not requirements.is_dir():
-        problems.append(d.error("requirements-missing", f"the folder '{settings.requirements_dir}' with the clause catalogues does not exist."))
+        problems.append(
+            d.error(
+                "requirements-missing",
+                f"the folder '{settings.requirements_dir}' with the clause catalogues does not exist.",
+            )
+        )
     else:
         for file in sorted(requirements.glob("*.y*ml")):
             if file.name in special:
@@ -81,12 +86,19 @@ def load_project(settings: Settings) -> Project:
                     "unknown-standard",
                     f"standard '{key}' is in scope but no catalogue in '{settings.requirements_dir}' defines it.",
                     "mkdocs.yml",
-                    hint=d.did_you_mean(key, project.catalogues) or f"Known standards: {', '.join(sorted(project.catalogues))}.",
+                    hint=d.did_you_mean(key, project.catalogues)
+                    or f"Known standards: {', '.join(sorted(project.catalogues))}.",
                 )
             )
     for source in settings.sources:
         if not (settings.root / source).is_dir():
-            problems.append(d.error("source-missing", f"the document folder '{source}' does not exist.", hint="Create it or remove it from 'sources'."))
+            problems.append(
+                d.error(
+                    "source-missing",
+                    f"the document folder '{source}' does not exist.",
+                    hint="Create it or remove it from 'sources'.",
+                )
+            )
 
     schema = Schema(settings.document_types, settings.classifications)
     for file, uri in source_files(settings):

@@ -20,7 +20,16 @@ from .coverage import StandardCoverage, Status
 from .documents import Document
 from .project import Project
 
-_MD_SPECIAL = {"|": "&#124;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "#": "&#35;"}
+_MD_SPECIAL = {
+    "|": "&#124;",
+    "*": "&#42;",
+    "_": "&#95;",
+    "`": "&#96;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "\\": "&#92;",
+    "#": "&#35;",
+}
 _MD_PATTERN = re.compile("[" + re.escape("".join(_MD_SPECIAL)) + "]")
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 
@@ -113,7 +122,9 @@ class Renderer:
 
     def soa_standard(self) -> StandardCoverage | None:
         for standard in self.project.coverage.values():
-            if standard.in_scope and any(c.exclusion is Exclusion.JUSTIFIED for c in standard.catalogue.clauses.values()):
+            if standard.in_scope and any(
+                c.exclusion is Exclusion.JUSTIFIED for c in standard.catalogue.clauses.values()
+            ):
                 return standard
         return None
 
@@ -135,7 +146,9 @@ class Renderer:
             uri = self.pages.matrix(standard.catalogue.key)
             pages[uri] = self._render("matrix.md.j2", uri, standard=standard)
         if self.project.topics:
-            pages[self.pages.integrated] = self._render("integrated.md.j2", self.pages.integrated, columns=self.integrated_columns())
+            pages[self.pages.integrated] = self._render(
+                "integrated.md.j2", self.pages.integrated, columns=self.integrated_columns()
+            )
         soa = self.soa_standard()
         if soa is not None:
             pages[self.pages.soa] = self._render("soa.md.j2", self.pages.soa, standard=soa)
@@ -152,7 +165,9 @@ class Renderer:
         for claim in doc.claims:
             catalogue = self.project.catalogues.get(claim.standard)
             if catalogue is not None and claim.clause in catalogue:
-                claims.setdefault(claim.standard, []).append((claim.clause, catalogue.clauses[claim.clause].display_title))
+                claims.setdefault(claim.standard, []).append(
+                    (claim.clause, catalogue.clauses[claim.clause].display_title)
+                )
         produced = [d for d in self.project.documents if d.record is not None and d.record.produced_by == doc.id]
         return self._render("document_footer.md.j2", doc.src_uri, doc=doc, claims=claims, produced=produced)
 
@@ -162,7 +177,11 @@ class Renderer:
 
     def integrated_columns(self) -> list[str]:
         used = {key for topic in self.project.topics for key in topic.clauses}
-        return [key for key in self.project.coverage if key in used and key in {s.catalogue.key for s in self.shown_standards()}]
+        return [
+            key
+            for key in self.project.coverage
+            if key in used and key in {s.catalogue.key for s in self.shown_standards()}
+        ]
 
     def topic_cell(self, standard_key: str, clause_ids: tuple[str, ...]) -> tuple[list[str], Status, list[Document]]:
         """For one standard in one shared topic: the leaf clauses, their combined status, the documents."""
