@@ -53,7 +53,7 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
         settings = self.project.settings
         for source in settings.sources:
             folder = settings.root / source
-            for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            for file in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
                 uri = file.relative_to(settings.root).as_posix()
                 if files.get_file_from_path(uri) is None:
                     files.append(File(uri, str(settings.root), config.site_dir, config.use_directory_urls))

@@ -69,7 +69,9 @@ def parse(text: str, first_line: int = 1) -> Node | None:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken construct starts (an unclosed '[' or quote), which is
+        # where a person has to look; the problem mark is often the end of the text.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + first_line if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlSyntaxError(f"invalid YAML: {problem}", line) from None

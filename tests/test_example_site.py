@@ -1,0 +1,69 @@
+"""The repository's own example IMS: the site a newcomer builds first."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, Built
+
+
+def rows(html: str) -> list[str]:
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return re.findall(r"<tr>.*?</tr>", body, re.S)
+
+
+def test_example_site_builds_strict_without_warnings(example_site: Built) -> None:
+    assert example_site.returncode == 0, example_site.output
+    assert "WARNING" not in example_site.output
+
+
+def test_statement_of_applicability_lists_all_93_controls(example_site: Built) -> None:
+    soa = rows(example_site.html("compliance/statement-of-applicability/index.html"))
+    assert len(soa) == 93
+    excluded = [row for row in soa if re.search(r"<td>No</td>", row)]
+    assert len(excluded) == 3
+    for row in excluded:
+        justification = re.findall(r"<td>(.*?)</td>", row, re.S)[4]
+        assert len(justification) > 40, row  # a real sentence, not a placeholder
+    a531 = next(row for row in soa if "A.5.31</a>" in row)
+    assert "legal" in a531 and "contractual" in a531 and "POL-005" in a531
+
+
+def test_home_page_shows_coverage_per_standard(example_site: Built) -> None:
+    home = example_site.html("index.html")
+    assert re.search(
+        r"ISO/IEC 27001:2022</a></td>\s*<td[^>]*>123</td>\s*<td[^>]*>120</td>\s*<td[^>]*>3</td>\s*<td[^>]*>0</td>", home
+    )
+    assert re.search(r"ISO/IEC 20000-1:2018</a></td>\s*<td[^>]*>57</td>\s*<td[^>]*>57</td>", home)
+
+
+def test_integrated_view_shows_one_document_serving_document_control_in_all_standards(example_site: Built) -> None:
+    topic = next(
+        row
+        for row in rows(example_site.html("compliance/integrated/index.html"))
+        if "Control of documented information" in row
+    )
+    cells = re.findall(r"<td>(.*?)</td>", topic, re.S)
+    assert "PRO-005" in cells[-2]  # the "documents serving every standard" column
+    swapped = next(
+        row for row in rows(example_site.html("compliance/integrated/index.html")) if "Continual improvement" in row
+    )
+    assert "#iso27001-2022-10-1" in swapped and "#iso20000-1-2018-10-2" in swapped
+
+
+def test_properdocs_builds_the_example_strictly(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "properdocs"), "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "site/compliance/statement-of-applicability/index.html").exists()
