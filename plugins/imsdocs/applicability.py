@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import diagnostics as d
-from .catalogue import Catalogue, Exclusion
+from .catalogue import Catalogue, Exclusion, unknown_standard
 from .yamlsource import Node, YamlSyntaxError, parse
 
 REASONS = ("risk", "legal", "contractual", "business")
@@ -71,15 +71,7 @@ def load_applicability(
     for key, node in root.value.items():
         catalogue = catalogues.get(key)
         if catalogue is None:
-            problems.append(
-                d.error(
-                    "unknown-standard",
-                    f"unknown standard '{key}'.",
-                    display_path,
-                    root.key_lines[key],
-                    d.did_you_mean(key, catalogues) or f"Known standards: {', '.join(sorted(catalogues))}.",
-                )
-            )
+            problems.append(unknown_standard(key, catalogues, display_path, root.key_lines[key]))
             continue
         result.standards[key] = _standard(node, catalogue, display_path, problems)
     return result, problems
@@ -122,15 +114,7 @@ def _entries(
     for clause_id, entry in node.value.items():
         line = node.key_lines[clause_id]
         if clause_id not in catalogue:
-            problems.append(
-                d.error(
-                    "unknown-clause",
-                    f"'{clause_id}' is not a clause of {catalogue.title}.",
-                    path,
-                    line,
-                    catalogue.nearest(clause_id) or f"See {catalogue.path}.",
-                )
-            )
+            problems.append(catalogue.unknown_clause(clause_id, path, line))
             continue
         if not catalogue.is_leaf(clause_id):
             children = ", ".join(catalogue.clauses[clause_id].children)

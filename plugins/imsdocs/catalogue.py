@@ -7,7 +7,7 @@ system has to address, arranged as a tree whose leaves are the requirements.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +81,26 @@ class Catalogue:
 
     def nearest(self, clause_id: str) -> str:
         return d.did_you_mean(clause_id, self.clauses)
+
+    def unknown_clause(self, clause_id: str, path: str, line: int | None) -> d.Diagnostic:
+        return d.error(
+            "unknown-clause",
+            f"'{clause_id}' is not a clause of {self.title}.",
+            path,
+            line,
+            self.nearest(clause_id) or f"See {self.path} for the clause IDs.",
+        )
+
+
+def unknown_standard(key: str, known: Iterable[str], path: str | None, line: int | None) -> d.Diagnostic:
+    names = sorted(known)
+    return d.error(
+        "unknown-standard",
+        f"unknown standard '{key}'.",
+        path,
+        line,
+        d.did_you_mean(key, names) or f"Known standards: {', '.join(names)}.",
+    )
 
 
 def clause_id_text(node: Node, path: str, what: str) -> tuple[str | None, d.Diagnostic | None]:

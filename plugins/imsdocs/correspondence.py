@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import diagnostics as d
-from .catalogue import Catalogue
+from .catalogue import Catalogue, unknown_standard
 from .yamlsource import YamlSyntaxError, parse
 
 
@@ -50,15 +50,7 @@ def load_correspondence(
                 continue
             catalogue = catalogues.get(key)
             if catalogue is None:
-                problems.append(
-                    d.error(
-                        "unknown-standard",
-                        f"unknown standard '{key}'.",
-                        display_path,
-                        row.key_lines[key],
-                        d.did_you_mean(key, catalogues),
-                    )
-                )
+                problems.append(unknown_standard(key, catalogues, display_path, row.key_lines[key]))
                 continue
             ids = []
             for item in node.value if node.is_sequence else [node]:
@@ -67,15 +59,7 @@ def load_correspondence(
                         d.error("clause-id-number", f"clause ID {item.raw} must be quoted.", display_path, item.line)
                     )
                 elif item.value not in catalogue:
-                    problems.append(
-                        d.error(
-                            "unknown-clause",
-                            f"'{item.value}' is not a clause of {catalogue.title}.",
-                            display_path,
-                            item.line,
-                            catalogue.nearest(item.value),
-                        )
-                    )
+                    problems.append(catalogue.unknown_clause(item.value, display_path, item.line))
                 else:
                     ids.append(item.value)
             clauses[key] = tuple(ids)

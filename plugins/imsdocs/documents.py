@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import diagnostics as d
-from .catalogue import Catalogue, clause_id_text
+from .catalogue import Catalogue, clause_id_text, unknown_standard
 from .yamlsource import Node, YamlSyntaxError, parse
 
 STATUSES = ("draft", "approved", "retired")
@@ -342,26 +342,9 @@ def _check_claim(
 ) -> list[d.Diagnostic]:
     catalogue = catalogues.get(claim.standard)
     if catalogue is None:
-        return [
-            d.error(
-                "unknown-standard",
-                f"unknown standard '{claim.standard}' in 'satisfies'.",
-                doc.path,
-                claim.line,
-                d.did_you_mean(claim.standard, catalogues) or f"Known standards: {', '.join(sorted(catalogues))}.",
-            )
-        ]
+        return [unknown_standard(claim.standard, catalogues, doc.path, claim.line)]
     if claim.clause not in catalogue:
-        nearest = catalogue.nearest(claim.clause)
-        return [
-            d.error(
-                "unknown-clause",
-                f"'{claim.clause}' is not a clause of {catalogue.title}.",
-                doc.path,
-                claim.line,
-                nearest or f"See {catalogue.path} for the clause IDs.",
-            )
-        ]
+        return [catalogue.unknown_clause(claim.clause, doc.path, claim.line)]
     if not catalogue.is_leaf(claim.clause):
         children = ", ".join(catalogue.clauses[claim.clause].children)
         return [
