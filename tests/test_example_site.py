@@ -67,3 +67,15 @@ def test_properdocs_builds_the_example_strictly(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site/compliance/statement-of-applicability/index.html").exists()
+
+
+def test_turning_iso9001_on_reports_exactly_its_uncovered_clauses() -> None:
+    """ISO 9001 is claimed but out of scope in the example; in scope, its real gaps appear by name."""
+    from imsdocs import Settings, load_project
+
+    in_scope = ("iso27001:2022", "iso20000-1:2018", "iso9001:2015")
+    project = load_project(Settings(root=REPO, standards=in_scope))
+    gaps = sorted(d.message.split(" '")[0] for d in project.diagnostics if d.code == "clause-not-covered")
+    assert project.ok
+    assert gaps == ["ISO 9001:2015 7.1.4", "ISO 9001:2015 8.5.4", "ISO 9001:2015 8.5.5"]
+    assert project.coverage["iso9001:2015"].in_scope

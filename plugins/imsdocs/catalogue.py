@@ -189,7 +189,8 @@ def load_catalogue(file: Path, display_path: str) -> tuple[Catalogue | None, lis
                     f"clause '{clause.id}' names an unknown parent '{clause.parent}'.",
                     display_path,
                     parent_lines[clause.id],
-                    d.did_you_mean(clause.parent, clauses) or "Define the parent first, or set parent: null.",
+                    d.did_you_mean(clause.parent, set(clauses) - {clause.id})
+                    or "Define the parent first, or set parent: null.",
                 )
             )
     problems.extend(_cycles(clauses, display_path))

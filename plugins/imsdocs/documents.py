@@ -135,8 +135,6 @@ def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple
     problems: list[d.Diagnostic] = []
     fields = root.value
     known = REQUIRED_KEYS + OPTIONAL_KEYS + THEME_KEYS
-    for key, line in root.duplicate_keys:
-        problems.append(d.error("front-matter-duplicate", f"field '{key}' is given twice.", path, line, "Keep one."))
     for key, line in root.key_lines.items():
         if key not in known:
             problems.append(
@@ -331,7 +329,7 @@ def check_documents(documents: list[Document], catalogues: Mapping[str, Catalogu
                     f"record is produced by '{doc.record.produced_by}', which is no document's id.",
                     doc.path,
                     doc.record.line,
-                    d.did_you_mean(doc.record.produced_by, by_id),
+                    d.did_you_mean(doc.record.produced_by, set(by_id) - {doc.id}),
                 )
             )
     return problems
@@ -342,6 +340,9 @@ def _check_claim(
 ) -> list[d.Diagnostic]:
     catalogue = catalogues.get(claim.standard)
     if catalogue is None:
+        if (claim.standard, "") in seen:  # one message per unknown standard, not one per clause under it
+            return []
+        seen.add((claim.standard, ""))
         return [unknown_standard(claim.standard, catalogues, doc.path, claim.line)]
     if claim.clause not in catalogue:
         return [catalogue.unknown_clause(claim.clause, doc.path, claim.line)]

@@ -34,7 +34,6 @@ class Node:
     line: int
     raw: str = ""
     key_lines: dict[str, int] = field(default_factory=dict)
-    duplicate_keys: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def is_mapping(self) -> bool:
@@ -64,7 +63,8 @@ class _Constructor(yaml.constructor.SafeConstructor):
 def parse(text: str, first_line: int = 1) -> Node | None:
     """Parse one YAML document; `first_line` is the file line of the text's first line.
 
-    Returns None for an empty document. Raises YamlSyntaxError with the file line.
+    Returns None for an empty document. Raises YamlSyntaxError with the file line, also for a key
+    given twice in one mapping.
     """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -91,7 +91,11 @@ def _convert(node: yaml.Node, first_line: int, constructor: _Constructor) -> Nod
             # Keys are names; a key written as a number (`5.1:`) is kept as the text written.
             key_text = key.raw if not isinstance(key.value, str) else key.value
             if key_text in result.value:
-                result.duplicate_keys.append((key_text, key.line))
+                # PyYAML keeps the last value silently; a lost list of claims must never go unnoticed.
+                first = result.key_lines[key_text]
+                raise YamlSyntaxError(
+                    f"invalid YAML: '{key_text}' is given twice (first on line {first}); keep one.", key.line
+                )
             result.value[key_text] = _convert(value_node, first_line, constructor)
             result.key_lines[key_text] = key.line
         return result
