@@ -129,3 +129,16 @@ def test_check_command_passes_a_covered_project(demo: DemoProject) -> None:
     result = demo.check()
     assert result.returncode == 0, result.stdout
     assert "Demo Standard 2024: 3/4 covered, 1 excluded, 0 not covered (100%)" in result.stdout
+
+
+def test_punctuation_in_values_reads_as_written_not_as_entities(demo: DemoProject) -> None:
+    demo.write(
+        "requirements_map/applicability.yml",
+        'demo:2024:\n  excluded:\n    "A.1.2": {justification: "The landlord\'s staff & *nobody* else | ever_"}\n',
+    )
+    built = demo.build()
+    matrix = built.html("compliance/matrix-demo-2024/index.html")
+    row = re.search(r'id="demo-2024-a-1-2".*?</tr>', matrix, re.S)
+    assert row is not None
+    assert "The landlord&#39;s staff &amp; &#42;nobody&#42; else &#124; ever&#95;" in row.group(0)
+    assert "&amp;#" not in matrix and "<em>" not in row.group(0)

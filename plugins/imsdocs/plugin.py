@@ -11,12 +11,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from .config import ImsConfig
 from .diagnostics import Severity
 from .project import Project, load_project, source_files
-from .rendering import SUMMARY_MARKER, Renderer
+from .rendering import Renderer
 from .settings import from_options
 
 log = get_plugin_logger(__name__)
@@ -70,12 +71,18 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
         uri = page.file.src_uri
         document = next((d for d in self.project.documents if d.src_uri == uri), None)
         if document is not None:
+            # mkdocs-material reads `status` as its own page-status badge; ours means something else.
+            page.meta.pop("status", None)
             markdown = (
                 self.renderer.document_header(document) + "\n" + markdown + self.renderer.document_footer(document)
             )
-        if SUMMARY_MARKER in markdown:
-            markdown = markdown.replace(SUMMARY_MARKER, str(self.renderer.coverage_summary(uri)))
-        return markdown
+        return self.renderer.expand_markers(markdown, uri)
+
+    # Readers expect the documents first and the compliance views last, not MkDocs' alphabetical order.
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        compliance = self.project.settings.compliance_dir.strip("/")
+        nav.items.sort(key=lambda item: _section_folder(item) == compliance)
+        return nav
 
     # Edits to documents or catalogues outside docs_dir must trigger a rebuild too.
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
@@ -84,6 +91,17 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
             if (settings.root / folder).is_dir():
                 server.watch(str(settings.root / folder))
         return server
+
+
+def _section_folder(item: Any) -> str | None:
+    """The site folder a top-level nav section holds (its first page's), or None for pages."""
+    children = getattr(item, "children", None)
+    while children:
+        first = children[0]
+        if getattr(first, "file", None) is not None:
+            return str(first.file.src_uri).split("/")[0]
+        children = getattr(first, "children", None)
+    return None
 
 
 __all__ = ["ImsDocsPlugin", "source_files"]

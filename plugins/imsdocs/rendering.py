@@ -6,7 +6,6 @@ templates' `finalize` hook; only values wrapped in `Markup` (links we build) pas
 
 from __future__ import annotations
 
-import html
 import posixpath
 import re
 from dataclasses import dataclass
@@ -20,7 +19,13 @@ from .coverage import StandardCoverage, Status
 from .documents import Document
 from .project import Project
 
-_MD_SPECIAL = {
+# One pass over the text, so that an entity we write is never escaped again.
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
     "|": "&#124;",
     "*": "&#42;",
     "_": "&#95;",
@@ -28,16 +33,15 @@ _MD_SPECIAL = {
     "[": "&#91;",
     "]": "&#93;",
     "\\": "&#92;",
-    "#": "&#35;",
 }
-_MD_PATTERN = re.compile("[" + re.escape("".join(_MD_SPECIAL)) + "]")
+_ESCAPE_PATTERN = re.compile("|".join(re.escape(c) for c in _ESCAPES))
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
+ATTENTION_MARKER = "<!-- imsdocs:attention -->"
 
 
 def escape(value: object) -> str:
     """Plain text made safe inside Markdown (tables included) and HTML."""
-    text = html.escape(str(value), quote=True).replace("\n", " ")
-    return _MD_PATTERN.sub(lambda m: _MD_SPECIAL[m.group(0)], text)
+    return _ESCAPE_PATTERN.sub(lambda m: _ESCAPES[m.group(0)], str(value).replace("\n", " "))
 
 
 def _finalize(value: Any) -> Any:
@@ -156,6 +160,18 @@ class Renderer:
 
     def coverage_summary(self, origin: str) -> Markup:
         return Markup(self._render("summary.md.j2", origin))
+
+    def attention(self, origin: str) -> Markup:
+        """What needs someone's action: documents still in draft."""
+        return Markup(self._render("attention.md.j2", origin))
+
+    def expand_markers(self, markdown: str, origin: str) -> str:
+        """Replace the home page's markers with the coverage table and the attention list."""
+        if SUMMARY_MARKER in markdown:
+            markdown = markdown.replace(SUMMARY_MARKER, str(self.coverage_summary(origin)))
+        if ATTENTION_MARKER in markdown:
+            markdown = markdown.replace(ATTENTION_MARKER, str(self.attention(origin)))
+        return markdown
 
     def document_header(self, doc: Document) -> str:
         return self._render("document_header.md.j2", doc.src_uri, doc=doc)
