@@ -134,11 +134,14 @@ def test_filtering_the_register_hides_other_rows(page, base_url: str) -> None:  
 
 
 def test_search_finds_a_policy_by_a_word_in_its_body(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
     page.goto(base_url)
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill("FIDO2")
-    results = page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=15_000)
+    # The index loads in a web worker; a query typed before it is ready finds nothing.
+    expect(page.locator(".md-search-result__meta")).to_have_text("Type to start searching", timeout=60_000)
+    page.locator("input.md-search__input").press_sequentially("FIDO2", delay=50)
+    expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=30_000)
     assert "Access Control and Identity Policy" in page.locator(".md-search-result").inner_text()
 
 
@@ -157,3 +160,12 @@ def test_no_request_leaves_localhost(page, base_url: str) -> None:  # type: igno
         if urlparse(url).scheme in ("http", "https") and urlparse(url).hostname != "127.0.0.1"
     ]
     assert page.requests and outside == []
+
+
+def test_a_printed_document_carries_its_id_and_uncontrolled_when_printed(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "policies/access-control-policy/")
+    banner = page.locator(".ims-print-banner")
+    assert not banner.is_visible()  # on screen the control block is enough
+    page.emulate_media(media="print")
+    assert banner.is_visible()
+    assert banner.inner_text() == "POL-021 Access Control and Identity Policy: uncontrolled when printed"
