@@ -79,3 +79,15 @@ def test_turning_iso9001_on_reports_exactly_its_uncovered_clauses() -> None:
     assert project.ok
     assert gaps == ["ISO 9001:2015 7.1.4", "ISO 9001:2015 8.5.4", "ISO 9001:2015 8.5.5"]
     assert project.coverage["iso9001:2015"].in_scope
+
+
+def test_navigation_puts_documents_first_in_id_order_and_compliance_last(example_site: Built) -> None:
+    labels = re.findall(r'md-ellipsis">\s*([^<]+?)\s*<', example_site.html("index.html"))
+    sections = [label for label in labels if label in ("Policies", "Procedures", "Records", "Compliance")]
+    assert sections == ["Policies", "Procedures", "Records", "Compliance"]
+    policies = labels[labels.index("Policies") + 1 : labels.index("Procedures")]
+    assert policies[:3] == [
+        "Service Management Plan",
+        "IMS Scope and Context Statement",
+        "Integrated Management System Policy",
+    ]

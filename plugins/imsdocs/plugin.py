@@ -82,6 +82,12 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         compliance = self.project.settings.compliance_dir.strip("/")
         nav.items.sort(key=lambda item: _section_folder(item) == compliance)
+        ids = {doc.src_uri: doc.id for doc in self.project.documents}
+        for section in nav.items:
+            children = getattr(section, "children", None)
+            if children:
+                # Documents in the order of their ids (POL-001, POL-002 ...), as a register reads.
+                children.sort(key=lambda item: ids.get(getattr(getattr(item, "file", None), "src_uri", ""), "~"))
         return nav
 
     # Edits to documents or catalogues outside docs_dir must trigger a rebuild too.
