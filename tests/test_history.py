@@ -1,0 +1,166 @@
+"""One `git log` pass over real repositories with fixed dates, offsets, merges, renames and trailers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from imsdocs.history import HistoryError, pull_request_number, read_history
+
+BODY = "".join(f"Rule {n}: staff follow the access rules of section {n}.\n" for n in range(1, 21))
+
+
+class Repo:
+    """A real git repository whose commits carry fixed author and committer dates."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str, date: str = "2026-01-05T09:00:00+01:00", author_date: str | None = None) -> str:
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "Ada Author",
+            "GIT_AUTHOR_EMAIL": "ada@kestrel.example",
+            "GIT_COMMITTER_NAME": "Forge Bot",
+            "GIT_COMMITTER_EMAIL": "forge@kestrel.example",
+            "GIT_AUTHOR_DATE": author_date or date,
+            "GIT_COMMITTER_DATE": date,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_SYSTEM": os.devnull,
+        }
+        done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    def write(self, path: str, text: str) -> None:
+        file = self.root / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str, date: str, author_date: str | None = None) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message, date=date, author_date=author_date)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    r = Repo(tmp_path / "ims")
+    r.write("policies/access.md", "v1\n" + BODY)
+    r.write("policies/Politique d'accès é.md", "v1\n")
+    r.write("notes.txt", "not a document\n")
+    r.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
+    # A pull request merged with a merge commit and trailers.
+    r.git("checkout", "-q", "-b", "feature")
+    r.write("policies/access.md", "v2\n" + BODY)
+    r.commit("Tighten MFA rule", "2026-02-01T10:00:00-05:00", author_date="2026-01-30T08:00:00+09:00")
+    r.git("checkout", "-q", "main")
+    r.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "feature",
+        "-m",
+        "Merge pull request #12 from kestrel/mfa\n\nApproved-by: Managing Director <md@kestrel.example>\n"
+        "Reviewed-by: IMS Manager <ims@kestrel.example>",
+        date="2026-02-03T16:30:00+00:00",
+    )
+    # A squash merge without trailers, then a rename with no edit, then a rename with edits.
+    r.write("policies/access.md", "v3\n" + BODY)
+    r.commit("Clarify break-glass accounts (#13)", "2026-03-01T12:00:00+02:00")
+    r.git("mv", "policies/access.md", "policies/access-control.md")
+    r.commit("Rename access policy", "2026-03-02T12:00:00+02:00")
+    r.git("mv", "policies/access-control.md", "policies/access-control-policy.md")
+    r.write("policies/access-control-policy.md", "v3\n" + BODY + "A new closing rule.\n")
+    r.commit("Rename and extend", "2026-03-03T12:00:00+02:00")
+    return r
+
+
+def test_one_pass_finds_every_accepted_change_of_a_renamed_document(repo: Repo) -> None:
+    history = read_history(repo.root, ["policies"])
+    changes = history.of("policies/access-control-policy.md")
+    assert [c.subject for c in changes] == [
+        "Import the IMS",
+        "Merge pull request #12 from kestrel/mfa",
+        "Clarify break-glass accounts (#13)",
+        "Rename access policy",
+        "Rename and extend",
+    ]
+    assert [c.path for c in changes][-3:] == [
+        "policies/access.md",
+        "policies/access-control.md",
+        "policies/access-control-policy.md",
+    ]
+    assert "policies/access.md" not in history.changes and "notes.txt" not in history.changes
+
+
+def test_merge_carries_approvers_reviewers_pr_and_the_committer_date(repo: Repo) -> None:
+    merge = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[1]
+    assert merge.is_merge and merge.pull_request == "12"
+    assert merge.approvers == ("Managing Director <md@kestrel.example>",)
+    assert merge.reviewers == ("IMS Manager <ims@kestrel.example>",)
+    assert merge.committed_at == 1770136200  # 2026-02-03 16:30 UTC: when it reached main
+    assert merge.committer_offset_minutes == 0
+
+
+def test_squash_merge_has_a_pr_number_but_no_approval_evidence(repo: Repo) -> None:
+    squash = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[2]
+    assert not squash.is_merge and squash.pull_request == "13" and squash.approvers == ()
+    assert squash.committer_offset_minutes == 120
+
+
+def test_delete_and_restore_continues_the_same_history(repo: Repo) -> None:
+    repo.git("rm", "-q", "policies/Politique d'accès é.md")
+    repo.commit("Retire the French policy", "2026-04-01T09:00:00+01:00")
+    repo.write("policies/Politique d'accès é.md", "restored\n")
+    repo.commit("Restore the French policy", "2026-04-02T09:00:00+01:00")
+    changes = read_history(repo.root, ["policies"]).of("policies/Politique d'accès é.md")
+    assert [c.subject for c in changes] == ["Import the IMS", "Restore the French policy"]
+
+
+def test_shallow_clone_is_detected(repo: Repo, tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True)
+    history = read_history(clone, ["policies"])
+    assert history.shallow
+    assert len(history.of("policies/access-control-policy.md")) == 1  # what a shallow clone wrongly suggests
+    assert not read_history(repo.root, ["policies"]).shallow
+
+
+def test_a_folder_outside_git_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    with pytest.raises(HistoryError, match="is not in a git repository"):
+        read_history(tmp_path, ["policies"])
+
+
+@pytest.mark.parametrize(
+    ("subject", "number"),
+    [
+        ("Merge pull request #481 from kestrel/fix", "481"),
+        ("Update backup policy (#77)", "77"),
+        ("Merge branch 'x' into 'main'\n", None),
+        ("Merged in feature/x (pull request #9)", "9"),
+    ],
+)
+def test_pull_request_numbers_from_forge_subjects(subject: str, number: str | None) -> None:
+    assert pull_request_number(subject) == number
+
+
+def test_gitlab_merge_request_number_comes_from_the_body() -> None:
+    assert (
+        pull_request_number("Merge branch 'mfa' into 'main'", "Tighten MFA\n\nSee merge request kestrel/ims!42") == "42"
+    )
+
+
+def test_gitlab_merge_commit_pr_number_is_read_from_the_body_in_the_pass(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "gitlab")
+    repo.write("policies/access-control-policy.md", "v4\n" + BODY)
+    repo.commit("Reword rule 1", "2026-05-01T09:00:00+01:00")
+    repo.git("checkout", "-q", "main")
+    message = "Merge branch 'gitlab' into 'main'\n\nReword rule 1\n\nSee merge request kestrel/ims!42"
+    repo.git("merge", "-q", "--no-ff", "gitlab", "-m", message, date="2026-05-02T09:00:00+01:00")
+    latest = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[-1]
+    assert latest.is_merge and latest.pull_request == "42"
