@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from imsdocs.control import Person, approval_checks, control_for, review_state, versions
+from imsdocs.documents import Document, ReviewInterval
 from imsdocs.history import HistoryError, pull_request_number, read_history
 
 BODY = "".join(f"Rule {n}: staff follow the access rules of section {n}.\n" for n in range(1, 21))
@@ -164,3 +167,86 @@ def test_gitlab_merge_commit_pr_number_is_read_from_the_body_in_the_pass(repo: R
     repo.git("merge", "-q", "--no-ff", "gitlab", "-m", message, date="2026-05-02T09:00:00+01:00")
     latest = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[-1]
     assert latest.is_merge and latest.pull_request == "42"
+
+
+# Document control derived from the pass: versions, approvals, review dates.
+
+UTC = datetime.UTC
+PEOPLE = [
+    Person("Dana Whitfield", "md@kestrel.example", ("Managing Director",)),
+    Person("Ada Author", "ada@kestrel.example", ("IMS Manager",)),
+]
+
+
+def policy(
+    approver: str = "Managing Director", last_reviewed: datetime.date | None = None, every: str = "12 months"
+) -> Document:
+    amount, unit = every.split()
+    return Document(
+        id="POL-021",
+        title="Access Control Policy",
+        type="policy",
+        owner="Information Security Manager",
+        approver=approver,
+        status="approved",
+        review_interval=ReviewInterval(int(amount), unit.rstrip("s")),
+        classification="internal",
+        claims=[],
+        path="policies/access-control-policy.md",
+        src_uri="policies/access-control-policy.md",
+        lines={"approver": 6},
+        last_reviewed=last_reviewed,
+    )
+
+
+def test_versions_count_accepted_changes_and_a_pure_rename_keeps_the_version(repo: Repo) -> None:
+    repo.write("policies/access-control-policy.md", "v3\n" + BODY + "A new closing rule, reworded.\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "Fix a typo\n\nChange-type: editorial", date="2026-03-04T12:00:00+02:00")
+    changes = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")
+    assert [r.version for r in versions(changes)] == ["1.0", "2.0", "3.0", "3.0", "4.0", "4.1"]
+
+
+def test_approval_evidence_is_checked_from_the_baseline_on(repo: Repo) -> None:
+    changes = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")
+    baseline = changes[1].committed_at  # the import stays "imported"
+    revisions = versions(changes, baseline)
+    assert revisions[0].imported and not revisions[1].imported
+    assert approval_checks(policy(), revisions[0], PEOPLE) == []
+    assert approval_checks(policy(), revisions[1], PEOPLE) == []  # merged PR approved by the Managing Director
+    squash = [p.code for p in approval_checks(policy(), revisions[2], PEOPLE)]
+    assert squash == ["approval-missing"]  # a PR number, but nothing in git says who approved it
+    direct = [p.render() for p in approval_checks(policy(), revisions[4], PEOPLE)]
+    assert direct[0].startswith(
+        f"policies/access-control-policy.md: version 4.0 ({changes[4].commit[:10]}) has no recorded approver."
+    )
+    assert "reached the main branch without a pull request" in direct[1]
+
+
+def test_the_wrong_approver_and_self_approval_are_warned(repo: Repo) -> None:
+    merge = versions(read_history(repo.root, ["policies"]).of("policies/access-control-policy.md"))[1]
+    mismatch = approval_checks(policy(approver="Head of People"), merge, PEOPLE)
+    assert [p.code for p in mismatch] == ["approval-mismatch"]
+    assert "not by the document's approver 'Head of People'" in mismatch[0].message and mismatch[0].line == 6
+    repo.git("checkout", "-q", "-b", "own")
+    repo.write("policies/access-control-policy.md", "v5\n" + BODY)
+    repo.commit("Loosen rule 2", "2026-06-01T09:00:00+01:00")
+    repo.git("checkout", "-q", "main")
+    message = "Merge pull request #20 from kestrel/own\n\nApproved-by: Ada Author <ada@kestrel.example>"
+    repo.git("merge", "-q", "--no-ff", "own", "-m", message, date="2026-06-02T09:00:00+01:00")
+    own = versions(read_history(repo.root, ["policies"]).of("policies/access-control-policy.md"))[-1]
+    ada_is_director = [Person("Ada Author", "ada@kestrel.example", ("Managing Director",))]
+    assert [p.code for p in approval_checks(policy(), own, ada_is_director)] == ["approval-self"]
+
+
+def test_next_review_is_the_later_of_change_and_review_plus_the_interval(repo: Repo) -> None:
+    changes = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")
+    control, _ = control_for(policy(every="1 months"), changes[:1], PEOPLE, None, UTC)
+    assert control.current is not None and control.current.version == "1.0"
+    assert control.next_review == datetime.date(2026, 2, 5)  # 2026-01-05 09:00+01:00 is 08:00 UTC
+    reviewed = policy(every="1 months", last_reviewed=datetime.date(2026, 1, 31))
+    control, _ = control_for(reviewed, changes[:1], PEOPLE, None, UTC)
+    assert control.next_review == datetime.date(2026, 2, 28)  # month ends clamp, never fail
+    assert review_state(control, datetime.date(2026, 3, 1), 30) == "overdue"
+    assert review_state(control, datetime.date(2026, 2, 1), 30) == "due"
+    assert review_state(control, datetime.date(2026, 1, 1), 30) == "ok"

@@ -67,6 +67,7 @@ class Change:
     editorial: bool  # marked `Change-type: editorial`
     pull_request: str | None
     path: str  # the document's path in this commit
+    renamed_only: bool = False  # moved without a content change (R100): same version
 
 
 @dataclass
@@ -177,6 +178,7 @@ def _replay(output: str, history: History, relative: str) -> None:
                     editorial="editorial" in (t.lower() for t in change_type),
                     pull_request=pull_request_number(subject, body),
                     path=_strip(new, relative),
+                    renamed_only=code == "R100",
                 )
             )
     for path, key in identity.items():
