@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 
 from .config import ImsConfig
 from .diagnostics import Severity
+from .documents import Document
 from .project import Project, load_project, source_files
 from .rendering import Renderer
 from .settings import from_options
@@ -26,6 +27,7 @@ log = get_plugin_logger(__name__)
 class ImsDocsPlugin(BasePlugin[ImsConfig]):
     project: Project
     renderer: Renderer
+    by_uri: dict[str, Document]
 
     # Defined so that MkDocs keeps one instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -37,6 +39,7 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
         settings = from_options(root, dict(self.config))
         self.project = load_project(settings)
         self.renderer = Renderer(self.project)
+        self.by_uri = {doc.src_uri: doc for doc in self.project.documents}
         errors = 0
         for diagnostic in self.project.diagnostics:
             if diagnostic.severity is Severity.ERROR:
@@ -69,7 +72,7 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
         if isinstance(page.meta.get("title"), str):
             page.meta["title"] = html.escape(page.meta["title"])
         uri = page.file.src_uri
-        document = next((d for d in self.project.documents if d.src_uri == uri), None)
+        document = self.by_uri.get(uri)
         if document is not None:
             # mkdocs-material reads `status` as its own page-status badge; ours means something else.
             page.meta.pop("status", None)
