@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -59,6 +60,12 @@ class Built:
 
     def html(self, page: str) -> str:
         return (self.site / page).read_text(encoding="utf-8")
+
+    def matrix_row(self, anchor: str, page: str = "compliance/matrix-demo-2024/index.html") -> str:
+        """The HTML of the matrix row that holds the clause anchor `anchor`."""
+        match = re.search(rf'id="{re.escape(anchor)}".*?</tr>', self.html(page), re.S)
+        assert match is not None, f"no row #{anchor} in {page}"
+        return match.group(0)
 
 
 @dataclass

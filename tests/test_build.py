@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from conftest import DemoProject, document
 
@@ -14,8 +13,8 @@ def test_covered_project_builds_strict_with_matrix_and_clause_links(demo: DemoPr
     assert "WARNING" not in built.output
     matrix = built.html("compliance/matrix-demo-2024/index.html")
     assert 'id="demo-2024-4-2"' in matrix
-    row = re.search(r'id="demo-2024-4-2".*?</tr>', matrix, re.S)
-    assert row is not None and "covered" in row.group(0) and "POL-001" in row.group(0)
+    row = built.matrix_row("demo-2024-4-2")
+    assert "covered" in row and "POL-001" in row
     page = built.html("policies/scope/index.html")
     assert 'href="../../compliance/matrix-demo-2024/#demo-2024-4-2"' in page
     assert "Clauses satisfied" in page and "POL-001" in page
@@ -34,10 +33,8 @@ def test_gap_still_builds_without_strict_and_shows_the_gap(demo: DemoProject) ->
     demo.write("policies/scope.md", document("POL-001", '"4.1"', title="Scope Statement"))
     built = demo.build(strict=False)
     assert built.returncode == 0, built.output
-    row = re.search(r'id="demo-2024-4-2".*?</tr>', built.html("compliance/matrix-demo-2024/index.html"), re.S)
-    assert row is not None and "not covered" in row.group(0)
-    parent = re.search(r'id="demo-2024-4".*?</tr>', built.html("compliance/matrix-demo-2024/index.html"), re.S)
-    assert parent is not None and "partially covered" in parent.group(0)
+    assert "not covered" in built.matrix_row("demo-2024-4-2")
+    assert "partially covered" in built.matrix_row("demo-2024-4")
     home = built.html("index.html")
     assert "Demo Standard 2024" in home and "67%" in home  # 2 of the 3 applicable requirements
 
@@ -45,8 +42,8 @@ def test_gap_still_builds_without_strict_and_shows_the_gap(demo: DemoProject) ->
 def test_justified_exclusion_is_not_warned_and_shows_its_justification(demo: DemoProject) -> None:
     built = demo.build()
     assert "A.1.2" not in built.output
-    row = re.search(r'id="demo-2024-a-1-2".*?</tr>', built.html("compliance/matrix-demo-2024/index.html"), re.S)
-    assert row is not None and "excluded" in row.group(0) and "We have no premises of our own." in row.group(0)
+    row = built.matrix_row("demo-2024-a-1-2")
+    assert "excluded" in row and "We have no premises of our own." in row
 
 
 def test_draft_documents_do_not_cover(demo: DemoProject) -> None:
@@ -138,7 +135,6 @@ def test_punctuation_in_values_reads_as_written_not_as_entities(demo: DemoProjec
     )
     built = demo.build()
     matrix = built.html("compliance/matrix-demo-2024/index.html")
-    row = re.search(r'id="demo-2024-a-1-2".*?</tr>', matrix, re.S)
-    assert row is not None
-    assert "The landlord&#39;s staff &amp; &#42;nobody&#42; else &#124; ever&#95;" in row.group(0)
-    assert "&amp;#" not in matrix and "<em>" not in row.group(0)
+    row = built.matrix_row("demo-2024-a-1-2")
+    assert "The landlord&#39;s staff &amp; &#42;nobody&#42; else &#124; ever&#95;" in row
+    assert "&amp;#" not in matrix and "<em>" not in row

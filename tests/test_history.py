@@ -48,6 +48,16 @@ class Repo:
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message, date=date, author_date=author_date)
 
+    def merge_pull_request(
+        self, branch: str, path: str, text: str, subject: str, message: str, dates: tuple[str, str]
+    ) -> None:
+        """A branch with one commit to `path`, merged into main with `message` (a forge's merge commit)."""
+        self.git("checkout", "-q", "-b", branch)
+        self.write(path, text)
+        self.commit(subject, dates[0])
+        self.git("checkout", "-q", "main")
+        self.git("merge", "-q", "--no-ff", branch, "-m", message, date=dates[1])
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
@@ -159,12 +169,11 @@ def test_gitlab_merge_request_number_comes_from_the_body() -> None:
 
 
 def test_gitlab_merge_commit_pr_number_is_read_from_the_body_in_the_pass(repo: Repo) -> None:
-    repo.git("checkout", "-q", "-b", "gitlab")
-    repo.write("policies/access-control-policy.md", "v4\n" + BODY)
-    repo.commit("Reword rule 1", "2026-05-01T09:00:00+01:00")
-    repo.git("checkout", "-q", "main")
     message = "Merge branch 'gitlab' into 'main'\n\nReword rule 1\n\nSee merge request kestrel/ims!42"
-    repo.git("merge", "-q", "--no-ff", "gitlab", "-m", message, date="2026-05-02T09:00:00+01:00")
+    dates = ("2026-05-01T09:00:00+01:00", "2026-05-02T09:00:00+01:00")
+    repo.merge_pull_request(
+        "gitlab", "policies/access-control-policy.md", "v4\n" + BODY, "Reword rule 1", message, dates
+    )
     latest = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[-1]
     assert latest.is_merge and latest.pull_request == "42"
 
@@ -228,12 +237,9 @@ def test_the_wrong_approver_and_self_approval_are_warned(repo: Repo) -> None:
     mismatch = approval_checks(policy(approver="Head of People"), merge, PEOPLE)
     assert [p.code for p in mismatch] == ["approval-mismatch"]
     assert "not by the document's approver 'Head of People'" in mismatch[0].message and mismatch[0].line == 6
-    repo.git("checkout", "-q", "-b", "own")
-    repo.write("policies/access-control-policy.md", "v5\n" + BODY)
-    repo.commit("Loosen rule 2", "2026-06-01T09:00:00+01:00")
-    repo.git("checkout", "-q", "main")
     message = "Merge pull request #20 from kestrel/own\n\nApproved-by: Ada Author <ada@kestrel.example>"
-    repo.git("merge", "-q", "--no-ff", "own", "-m", message, date="2026-06-02T09:00:00+01:00")
+    dates = ("2026-06-01T09:00:00+01:00", "2026-06-02T09:00:00+01:00")
+    repo.merge_pull_request("own", "policies/access-control-policy.md", "v5\n" + BODY, "Loosen rule 2", message, dates)
     own = versions(read_history(repo.root, ["policies"]).of("policies/access-control-policy.md"))[-1]
     ada_is_director = [Person("Ada Author", "ada@kestrel.example", ("Managing Director",))]
     assert [p.code for p in approval_checks(policy(), own, ada_is_director)] == ["approval-self"]
