@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -98,7 +100,8 @@ def demo(tmp_path: Path) -> DemoProject:
     project = DemoProject(tmp_path)
     project.write(
         "mkdocs.yml",
-        "site_name: Demo IMS\ndocs_dir: docs\nplugins:\n  - search\n  - imsdocs:\n      standards: ['demo:2024']\n",
+        "site_name: Demo IMS\ndocs_dir: docs\nplugins:\n  - search\n  - imsdocs:\n      standards: ['demo:2024']\n"
+        "      history: false\n",
     )
     project.write("docs/index.md", "# Home\n\n<!-- imsdocs:coverage -->\n")
     project.write("requirements_map/demo.yml", DEMO_CATALOGUE)
@@ -114,13 +117,133 @@ def demo(tmp_path: Path) -> DemoProject:
     return project
 
 
+class Repo:
+    """A real git repository whose commits carry fixed author and committer dates."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+
+    def git(
+        self,
+        *args: str,
+        date: str = "2026-01-05T09:00:00+01:00",
+        author_date: str | None = None,
+        author: tuple[str, str] = ("Ada Author", "ada@kestrel.example"),
+    ) -> str:
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": "Forge Bot",
+            "GIT_COMMITTER_EMAIL": "forge@kestrel.example",
+            "GIT_AUTHOR_DATE": author_date or date,
+            "GIT_COMMITTER_DATE": date,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_SYSTEM": os.devnull,
+        }
+        done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    def write(self, path: str, text: str) -> None:
+        file = self.root / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+
+    def commit(
+        self,
+        message: str,
+        date: str,
+        author_date: str | None = None,
+        author: tuple[str, str] = ("Ada Author", "ada@kestrel.example"),
+    ) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message, date=date, author_date=author_date, author=author)
+
+    def merge_pull_request(
+        self,
+        branch: str,
+        path: str,
+        text: str,
+        subject: str,
+        message: str,
+        dates: tuple[str, str],
+        author: tuple[str, str] = ("Ada Author", "ada@kestrel.example"),
+    ) -> None:
+        """A branch with one commit to `path` by `author`, merged into main with `message` (a forge's merge commit)."""
+        self.git("checkout", "-q", "-b", branch)
+        self.write(path, text)
+        self.commit(subject, dates[0], author=author)
+        self.git("checkout", "-q", "main")
+        self.git(
+            "merge",
+            "-q",
+            "--no-ff",
+            branch,
+            "-m",
+            message,
+            date=dates[1],
+            author=("Forge Bot", "forge@kestrel.example"),
+        )
+
+
+# The example IMS is built from a copy with a history of its own, so that versions, approvals and
+# review dates do not depend on how the repository was cloned, or on the day the tests run.
+EXAMPLE_TODAY = "2026-12-05T12:00:00+00:00"
+DANA = "Dana Whitfield <dana.whitfield@kestrel.example>"
+AGNIESZKA = ("Agnieszka Kowalczyk", "agnieszka.kowalczyk@kestrel.example")
+OWEN = ("Owen Pritchard", "owen.pritchard@kestrel.example")
+
+
+def example_repo(root: Path) -> Repo:
+    """The example IMS imported on 20 November 2026, then two merge requests after the approval baseline."""
+    for folder in ("docs", "policies", "procedures", "records", "requirements_map"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    repo = Repo(root)
+    repo.commit("Import the IMS documents", "2026-11-20T16:00:00+00:00", author=OWEN)
+    policy = (root / "policies/access-control-policy.md").read_text(encoding="utf-8")
+    repo.merge_pull_request(
+        "supplier-keys",
+        "policies/access-control-policy.md",
+        policy.replace(
+            "require a FIDO2 hardware security key.", "require a FIDO2 hardware security key, also for suppliers."
+        ),
+        "Require hardware keys for supplier access",
+        f"Merge branch 'supplier-keys' into 'main'\n\nRequire hardware keys for supplier access\n\n"
+        f"See merge request ims/ims-docs!14\n\nApproved-by: {DANA}",
+        ("2026-11-25T09:30:00+01:00", "2026-11-26T10:15:00+00:00"),
+        author=AGNIESZKA,
+    )
+    policy = (root / "policies/access-control-policy.md").read_text(encoding="utf-8")
+    repo.merge_pull_request(
+        "typo",
+        "policies/access-control-policy.md",
+        policy.replace("also for suppliers.", "including supplier staff."),
+        "Reword the supplier rule",
+        f"Merge branch 'typo' into 'main'\n\nReword the supplier rule\n\nSee merge request ims/ims-docs!15\n\n"
+        f"Change-type: editorial\nApproved-by: {DANA}",
+        ("2026-12-01T08:00:00+00:00", "2026-12-01T11:00:00+00:00"),
+        author=OWEN,
+    )
+    return repo
+
+
+def build_env(today: str = EXAMPLE_TODAY) -> dict[str, str]:
+    """The environment of a build on `today` (SOURCE_DATE_EPOCH), without MkDocs 2's banner."""
+    epoch = int(datetime.datetime.fromisoformat(today).timestamp())
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": str(epoch)}
+
+
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The repository's own example IMS, built strictly once per test session."""
-    site = tmp_path_factory.mktemp("example") / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    """The repository's own example IMS, with a history, built strictly once per test session."""
+    root = tmp_path_factory.mktemp("example") / "kestrel"
+    example_repo(root)
+    site = root / "site"
     args = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)]
-    result = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(args, cwd=root, capture_output=True, text=True, env=build_env(), check=False)
     return Built(result.returncode, result.stdout + result.stderr, site)
 
 

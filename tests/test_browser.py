@@ -168,4 +168,4 @@ def test_a_printed_document_carries_its_id_and_uncontrolled_when_printed(page, b
     assert not banner.is_visible()  # on screen the control block is enough
     page.emulate_media(media="print")
     assert banner.is_visible()
-    assert banner.inner_text() == "POL-021 Access Control and Identity Policy: uncontrolled when printed"
+    assert banner.inner_text() == "POL-021 Access Control and Identity Policy, version 2.1: uncontrolled when printed"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, Built
+from conftest import REPO, Built, build_env, example_repo
 
 
 def rows(html: str) -> list[str]:
@@ -56,13 +55,13 @@ def test_integrated_view_shows_one_document_serving_document_control_in_all_stan
 
 
 def test_properdocs_builds_the_example_strictly(tmp_path: Path) -> None:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    example_repo(tmp_path / "kestrel")
     result = subprocess.run(
         [str(Path(sys.executable).parent / "properdocs"), "build", "--strict", "-d", str(tmp_path / "site")],
-        cwd=REPO,
+        cwd=tmp_path / "kestrel",
         capture_output=True,
         text=True,
-        env=env,
+        env=build_env(),
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -74,7 +73,7 @@ def test_turning_iso9001_on_reports_exactly_its_uncovered_clauses() -> None:
     from imsdocs import Settings, load_project
 
     in_scope = ("iso27001:2022", "iso20000-1:2018", "iso9001:2015")
-    project = load_project(Settings(root=REPO, standards=in_scope))
+    project = load_project(Settings(root=REPO, standards=in_scope, history=False))
     gaps = sorted(d.message.split(" '")[0] for d in project.diagnostics if d.code == "clause-not-covered")
     assert project.ok
     assert gaps == ["ISO 9001:2015 7.1.4", "ISO 9001:2015 8.5.4", "ISO 9001:2015 8.5.5"]
@@ -91,3 +90,60 @@ def test_navigation_puts_documents_first_in_id_order_and_compliance_last(example
         "IMS Scope and Context Statement",
         "Integrated Management System Policy",
     ]
+
+
+def cells(html: str) -> list[list[str]]:
+    """The text of each row's cells, tags removed."""
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        for row in re.findall(r"<tr>.*?</tr>", html, re.S)
+    ]
+
+
+def test_a_policy_shows_its_version_and_approval_from_the_merge_requests(example_site: Built) -> None:
+    page = example_site.html("policies/access-control-policy/index.html")
+    control = cells(page[: page.index("</table>")])
+    assert control[0] == ["Document", "POL-021", "Version", "2.1"]  # 2.0 by MR !14, then an editorial MR
+    fields = {row[2]: row[3] for row in control}
+    assert fields["Effective"] == "2026-12-01"
+    assert fields["Changed by"] == "Owen Pritchard"
+    assert fields["Approved by"] == "Dana Whitfield, 2026-12-01"
+    assert fields["Reference"] == "!15"
+    assert fields["Next review"] == "2027-12-01"
+
+
+def test_a_policy_ends_with_its_revision_history_newest_first(example_site: Built) -> None:
+    page = example_site.html("policies/access-control-policy/index.html")
+    table = page[page.index('id="revision-history"') :]
+    history = cells(table[: table.index("</table>")])
+    assert history[0] == ["Version", "Date", "Summary", "Author", "Approver", "Reference"]
+    assert history[1] == ["2.1", "2026-12-01", "Reword the supplier rule", "Owen Pritchard", "Dana Whitfield", "!15"]
+    assert history[2] == [
+        "2.0",
+        "2026-11-26",
+        "Require hardware keys for supplier access",
+        "Agnieszka Kowalczyk",
+        "Dana Whitfield",
+        "!14",
+    ]
+    assert history[3][:5] == [
+        "1.0",
+        "2026-11-20",
+        "Import the IMS documents",
+        "Owen Pritchard",
+        "not recorded (imported)",
+    ]
+    assert re.fullmatch(r"[0-9a-f]{10}", history[3][5])  # no merge request: the commit
+
+
+def test_home_page_and_register_list_reviews_due_soon(example_site: Built) -> None:
+    home = example_site.html("index.html")
+    due = home[home.index("Reviews due within 30 days") :]
+    due_rows = cells(due[: due.index("</table>")])[1:]
+    # Monthly records imported on 20 November are due on 20 December; the build runs on 5 December.
+    assert [row[0].split()[0] for row in due_rows] == ["REC-006", "REC-042"]
+    assert all(row[2] == "2026-12-20" for row in due_rows)
+    assert "Reviews overdue" not in home
+    register = {row[0]: row for row in cells(example_site.html("compliance/register/index.html"))}
+    assert register["REC-006"][-1] == "2026-12-20 (due soon)"
+    assert register["POL-021"][-3:] == ["2.1", "2026-12-01", "2027-12-01"]

@@ -3,60 +3,18 @@
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from imsdocs.control import Person, approval_checks, control_for, review_state, versions
+from conftest import Repo
+from imsdocs.control import approval_checks, control_for, review_state, versions
 from imsdocs.documents import Document, ReviewInterval
 from imsdocs.history import HistoryError, pull_request_number, read_history
+from imsdocs.people import Person
 
 BODY = "".join(f"Rule {n}: staff follow the access rules of section {n}.\n" for n in range(1, 21))
-
-
-class Repo:
-    """A real git repository whose commits carry fixed author and committer dates."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q", "-b", "main")
-
-    def git(self, *args: str, date: str = "2026-01-05T09:00:00+01:00", author_date: str | None = None) -> str:
-        env = {
-            **os.environ,
-            "GIT_AUTHOR_NAME": "Ada Author",
-            "GIT_AUTHOR_EMAIL": "ada@kestrel.example",
-            "GIT_COMMITTER_NAME": "Forge Bot",
-            "GIT_COMMITTER_EMAIL": "forge@kestrel.example",
-            "GIT_AUTHOR_DATE": author_date or date,
-            "GIT_COMMITTER_DATE": date,
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CONFIG_SYSTEM": os.devnull,
-        }
-        done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True)
-        return done.stdout
-
-    def write(self, path: str, text: str) -> None:
-        file = self.root / path
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(text, encoding="utf-8")
-
-    def commit(self, message: str, date: str, author_date: str | None = None) -> None:
-        self.git("add", "-A")
-        self.git("commit", "-q", "-m", message, date=date, author_date=author_date)
-
-    def merge_pull_request(
-        self, branch: str, path: str, text: str, subject: str, message: str, dates: tuple[str, str]
-    ) -> None:
-        """A branch with one commit to `path`, merged into main with `message` (a forge's merge commit)."""
-        self.git("checkout", "-q", "-b", branch)
-        self.write(path, text)
-        self.commit(subject, dates[0])
-        self.git("checkout", "-q", "main")
-        self.git("merge", "-q", "--no-ff", branch, "-m", message, date=dates[1])
 
 
 @pytest.fixture
@@ -112,7 +70,7 @@ def test_one_pass_finds_every_accepted_change_of_a_renamed_document(repo: Repo) 
 
 def test_merge_carries_approvers_reviewers_pr_and_the_committer_date(repo: Repo) -> None:
     merge = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[1]
-    assert merge.is_merge and merge.pull_request == "12"
+    assert merge.is_merge and merge.pull_request == "#12"
     assert merge.approvers == ("Managing Director <md@kestrel.example>",)
     assert merge.reviewers == ("IMS Manager <ims@kestrel.example>",)
     assert merge.committed_at == 1770136200  # 2026-02-03 16:30 UTC: when it reached main
@@ -121,7 +79,7 @@ def test_merge_carries_approvers_reviewers_pr_and_the_committer_date(repo: Repo)
 
 def test_squash_merge_has_a_pr_number_but_no_approval_evidence(repo: Repo) -> None:
     squash = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[2]
-    assert not squash.is_merge and squash.pull_request == "13" and squash.approvers == ()
+    assert not squash.is_merge and squash.pull_request == "#13" and squash.approvers == ()
     assert squash.committer_offset_minutes == 120
 
 
@@ -152,10 +110,10 @@ def test_a_folder_outside_git_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("subject", "number"),
     [
-        ("Merge pull request #481 from kestrel/fix", "481"),
-        ("Update backup policy (#77)", "77"),
+        ("Merge pull request #481 from kestrel/fix", "#481"),
+        ("Update backup policy (#77)", "#77"),
         ("Merge branch 'x' into 'main'\n", None),
-        ("Merged in feature/x (pull request #9)", "9"),
+        ("Merged in feature/x (pull request #9)", "#9"),
     ],
 )
 def test_pull_request_numbers_from_forge_subjects(subject: str, number: str | None) -> None:
@@ -164,7 +122,8 @@ def test_pull_request_numbers_from_forge_subjects(subject: str, number: str | No
 
 def test_gitlab_merge_request_number_comes_from_the_body() -> None:
     assert (
-        pull_request_number("Merge branch 'mfa' into 'main'", "Tighten MFA\n\nSee merge request kestrel/ims!42") == "42"
+        pull_request_number("Merge branch 'mfa' into 'main'", "Tighten MFA\n\nSee merge request kestrel/ims!42")
+        == "!42"
     )
 
 
@@ -175,7 +134,7 @@ def test_gitlab_merge_commit_pr_number_is_read_from_the_body_in_the_pass(repo: R
         "gitlab", "policies/access-control-policy.md", "v4\n" + BODY, "Reword rule 1", message, dates
     )
     latest = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[-1]
-    assert latest.is_merge and latest.pull_request == "42"
+    assert latest.is_merge and latest.pull_request == "!42"
 
 
 # Document control derived from the pass: versions, approvals, review dates.

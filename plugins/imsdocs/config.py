@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
@@ -32,3 +34,27 @@ class ImsConfig(base.Config):
 
     compliance_dir = c.Type(str, default="compliance")
     """Site folder of the generated pages (matrices, integrated view, SoA, register)."""
+
+    history = c.Type(bool, default=True)
+    """Derive versions, approvals and review dates from git. Off: pages say "no history"."""
+
+    main_branch = c.Type(str, default="main")
+    """The branch whose first-parent commits are the accepted changes (`origin/<name>` is used when only that exists)."""
+
+    approval_baseline = c.Optional(c.Type((str, datetime.date)))
+    """A date (`2026-01-31`) or a commit: changes accepted up to it are shown as imported and not checked for approval."""
+
+    timezone = c.Type(str, default="UTC")
+    """IANA time zone (`Europe/London`) in which dates are shown and review dates fall due."""
+
+    date_format = c.Type(str, default="%Y-%m-%d")
+    """`strftime` format of the dates on the pages."""
+
+    review_due_within_days = c.Type(int, default=30)
+    """A review due within this many days is listed as due soon on the home page and the register."""
+
+    people_file = c.Type(str, default="people.yml")
+    """File in `requirements_dir` naming people, their email addresses and roles (to match approvers to roles)."""
+
+    checks = c.Type(dict, default={})
+    """Severity per warning code, e.g. `{approval-no-pull-request: info}`; values: warning, info or off."""

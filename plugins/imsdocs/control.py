@@ -14,14 +14,8 @@ from dataclasses import dataclass
 
 from . import diagnostics as d
 from .documents import Document, ReviewInterval
-from .history import Change
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
-    roles: tuple[str, ...]
+from .history import Change, History
+from .people import Person, email_of, resolve
 
 
 @dataclass(frozen=True)
@@ -30,15 +24,39 @@ class Revision:
     change: Change
     imported: bool  # before the approval baseline: earlier history, kept but not checked
 
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """Who approved it according to git: `Approved-by`, else `Reviewed-by` trailers."""
+        return self.change.approvers or self.change.reviewers
+
 
 @dataclass(frozen=True)
 class Control:
     revisions: tuple[Revision, ...]  # newest first
     next_review: datetime.date | None
+    working_tree: str | None = None  # "modified", "untracked" ...: the page is a DRAFT of a new version
+    proposed: bool = False  # changed on this branch, not yet accepted on the main branch
+    review: str = "unknown"  # see `review_state`
+    history_known: bool = True  # False: no git history could be read
 
     @property
     def current(self) -> Revision | None:
         return self.revisions[0] if self.revisions else None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.working_tree is not None or self.proposed
+
+
+@dataclass(frozen=True)
+class ControlPolicy:
+    """How history is judged: from when approvals are checked, which day it is, where dates are read."""
+
+    tz: datetime.tzinfo
+    today: datetime.date
+    baseline: int | None = None  # epoch seconds: accepted changes before it are "imported"
+    due_within_days: int = 30
+    serving: bool = False  # `mkdocs serve`: uncommitted drafts are expected, so only informational
 
 
 def versions(changes: Sequence[Change], baseline: int | None = None) -> list[Revision]:
@@ -80,17 +98,6 @@ def next_review(doc: Document, last_change: datetime.date | None) -> datetime.da
     return add_interval(max(anchors), doc.review_interval) if anchors else None
 
 
-def resolve(identity: str, people: Sequence[Person]) -> Person | None:
-    """A trailer value ("Name <email>", a name, or an email) to a known person."""
-    text = identity.strip()
-    email = text[text.find("<") + 1 : text.find(">")].strip().lower() if "<" in text and ">" in text else ""
-    name = text.split("<")[0].strip().lower()
-    for person in people:
-        if (email and person.email.lower() == email) or person.name.lower() == name:
-            return person
-    return None
-
-
 def approval_checks(doc: Document, revision: Revision, people: Sequence[Person]) -> list[d.Diagnostic]:
     """Warnings on the approval evidence of one accepted change of an approved document."""
     if revision.imported or doc.status != "approved":
@@ -121,10 +128,15 @@ def approval_checks(doc: Document, revision: Revision, people: Sequence[Person])
                     "Have the approver approve it, or correct 'approver' or the people file.",
                 )
             )
-        author = change.author_email.lower()
-        emails = {person.email.lower() for _, person in resolved if person is not None}
-        emails |= {v[v.find("<") + 1 : v.find(">")].strip().lower() for v, _ in resolved if "<" in v and ">" in v}
-        if author in emails:
+        approver_emails = {p.email.lower() for _, p in resolved if p} | {email_of(v) for v, _ in resolved} - {""}
+        approver_names = {p.name.lower() for _, p in resolved if p} | {
+            v.split("<")[0].strip().lower() for v, _ in resolved
+        }
+        # A merge commit's author only pressed the button; the merged commits' authors wrote the change.
+        wrote = (not change.is_merge and change.author_email.lower() in approver_emails) or bool(
+            {a.lower() for a in change.authors} & approver_names
+        )
+        if wrote:
             problems.append(d.warning("approval-self", f"{where}: the author approved their own change.", doc.path))
     if not change.is_merge and change.pull_request is None:
         problems.append(
@@ -141,7 +153,9 @@ def approval_checks(doc: Document, revision: Revision, people: Sequence[Person])
 def _holds(role: str, value: str, person: Person | None) -> bool:
     if value.split("<")[0].strip().lower() == role.lower():
         return True
-    return person is not None and role.lower() in (r.lower() for r in person.roles)
+    return person is not None and (
+        role.lower() in (r.lower() for r in person.roles) or role.lower() == person.name.lower()
+    )
 
 
 def control_for(
@@ -162,4 +176,45 @@ def review_state(control: Control, today: datetime.date, due_within_days: int) -
     return "due" if (control.next_review - today).days <= due_within_days else "ok"
 
 
-__all__ = ("Control", "Person", "Revision", "control_for", "review_state", "versions")
+def document_controls(
+    documents: Sequence[Document], history: History | None, people: Sequence[Person], policy: ControlPolicy
+) -> tuple[dict[str, Control], list[d.Diagnostic]]:
+    """Every document's control record (by document id) and the warnings on it."""
+    controls: dict[str, Control] = {}
+    problems: list[d.Diagnostic] = []
+    for doc in documents:
+        working = history.uncommitted.get(doc.path) if history is not None else None
+        proposed = history is not None and doc.path in history.proposed
+        main_path = history.proposed.get(doc.path) or doc.path if history is not None and proposed else doc.path
+        changes = history.of(main_path) if history is not None and main_path else []
+        control, found = control_for(doc, changes, people, policy.baseline, policy.tz)
+        state = review_state(control, policy.today, policy.due_within_days)
+        controls[doc.id] = Control(
+            control.revisions, control.next_review, working, proposed, state, history is not None
+        )
+        problems.extend(found)
+        if working is not None:
+            what = "is not committed yet" if working == "untracked" else f"has uncommitted changes ({working})"
+            problems.append(
+                (d.info if policy.serving else d.warning)(
+                    "uncommitted-change",
+                    f"{doc.id} {what}: its page is marked DRAFT.",
+                    doc.path,
+                    hint="Commit it on a branch and merge it through a pull request.",
+                )
+            )
+        if state == "overdue" and doc.status == "approved" and control.next_review is not None:
+            problems.append(
+                d.warning(
+                    "review-overdue",
+                    f"{doc.id} was due for review on {control.next_review.isoformat()} (every {doc.review_interval}).",
+                    doc.path,
+                    doc.lines.get("last_reviewed") or doc.lines.get("review_interval"),
+                    "Review it: merge the changes it needs, or record a review that changed nothing with "
+                    f"'last_reviewed: {policy.today.isoformat()}'.",
+                )
+            )
+    return controls, problems
+
+
+__all__ = ("Control", "ControlPolicy", "Revision", "document_controls", "review_state", "versions")

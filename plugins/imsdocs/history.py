@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import git
@@ -38,11 +38,11 @@ _FORMAT = (
     )
     + _FIELD
 )
-_PULL_REQUEST = [
-    re.compile(r"^Merge pull request #(\d+)\b"),  # GitHub merge commit
-    re.compile(r"\(#(\d+)\)\s*$"),  # GitHub squash merge
-    re.compile(r"See merge request [\w./-]*!(\d+)"),  # GitLab (in the body; also matched in subject)
-    re.compile(r"\(pull request #(\d+)\)"),  # Bitbucket
+_PULL_REQUEST = [  # (pattern, how the forge writes the reference)
+    (re.compile(r"^Merge pull request #(\d+)\b"), "#"),  # GitHub merge commit
+    (re.compile(r"\(#(\d+)\)\s*$"), "#"),  # GitHub squash merge
+    (re.compile(r"See merge request [\w./-]*!(\d+)"), "!"),  # GitLab (in the body)
+    (re.compile(r"\(pull request #(\d+)\)"), "#"),  # Bitbucket
 ]
 
 
@@ -65,31 +65,105 @@ class Change:
     approvers: tuple[str, ...]
     reviewers: tuple[str, ...]
     editorial: bool  # marked `Change-type: editorial`
-    pull_request: str | None
+    pull_request: str | None  # "#12" or "!42"
     path: str  # the document's path in this commit
     renamed_only: bool = False  # moved without a content change (R100): same version
+    authors: tuple[str, ...] = ()  # who wrote the change (for a merge: the authors of the merged commits)
+    summary: str = ""  # the pull request's title where the forge put it in the body, else the subject
 
 
 @dataclass
 class History:
-    head: str | None
+    head: str | None  # the main branch's tip
     shallow: bool
     changes: dict[str, list[Change]] = field(default_factory=dict)  # current path -> oldest first
+    branch: str = "HEAD"  # the ref whose first-parent history was read
+    branch_found: bool = True  # False: the configured main branch does not exist; HEAD was read
+    proposed: dict[str, str | None] = field(default_factory=dict)  # changed on HEAD, not on main: path -> path on main
+    uncommitted: dict[str, str] = field(default_factory=dict)  # working tree: path -> "modified" | "untracked" | ...
 
     def of(self, path: str) -> list[Change]:
         return self.changes.get(path, [])
 
 
 def pull_request_number(subject: str, body: str = "") -> str | None:
-    for pattern in _PULL_REQUEST:
+    """The pull request as its forge writes it: "#12" (GitHub, Bitbucket) or "!42" (GitLab)."""
+    for pattern, sigil in _PULL_REQUEST:
         match = pattern.search(subject) or pattern.search(body)
         if match:
-            return match.group(1)
+            return sigil + match.group(1)
     return None
 
 
+_MERGE_SUBJECT = re.compile(r"^Merge (pull request|branch|remote-tracking branch)\b")
+
+
+def summary_of(subject: str, body: str) -> str:
+    """GitHub and GitLab merge subjects say which branch was merged; the title is the body's first line."""
+    if _MERGE_SUBJECT.match(subject):
+        for line in body.splitlines():
+            text = line.strip()
+            if text and not re.match(r"^[A-Za-z-]+: ", text) and not text.startswith("See merge request"):
+                return text
+    return subject
+
+
+class HistoryReader:
+    """Reads history, keeping the `git log` pass until the main branch or HEAD moves.
+
+    `mkdocs serve` rebuilds on every save; only the cheap checks (`rev-parse`, `status`) run
+    again, the pass over the whole history does not.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[str, ...] | None = None
+        self._cached: History | None = None
+        self.passes = 0  # how many full passes ran (tests and the benchmark read it)
+
+    def read(self, root: Path, prefixes: Sequence[str], branch: str = "main") -> History:
+        """The accepted changes on `branch` of every file under `prefixes` (folders relative to `root`)."""
+        repo, top, relative = _open(root)
+        scope = [f"{relative}/{p}" if relative != "." else p for p in prefixes]
+        try:
+            if not repo.head.is_valid():
+                return History(None, False, branch=branch)
+            ref, found = _resolve_branch(repo, branch)
+            tip = repo.git.rev_parse(ref + "^{commit}").strip()
+            head = repo.head.commit.hexsha
+            key = (str(top), tip, head, *scope)
+            if key == self._key and self._cached is not None:
+                history = self._cached
+            else:
+                history = History(tip, repo.git.rev_parse("--is-shallow-repository").strip() == "true")
+                history.branch, history.branch_found = ref, found
+                _replay(_log(repo, ref, scope), history, relative)
+                _add_pull_request_authors(repo, ref, history)
+                history.proposed = _proposed(repo, ref, tip, head, scope, relative)
+                self._key, self._cached = key, history
+                self.passes += 1
+            history.uncommitted = _uncommitted(repo, scope, relative)
+        except git.GitCommandError as exc:
+            raise HistoryError(f"git failed ({exc.status}): {_stderr(exc)}") from None
+        except git.GitCommandNotFound:
+            raise HistoryError("the git command is not installed") from None
+        return history
+
+
 def read_history(root: Path, prefixes: Sequence[str], branch: str = "HEAD") -> History:
-    """The accepted changes of every file under `prefixes` (folders relative to the repository root)."""
+    """One uncached read (the CLI, tests); the plugin keeps a `HistoryReader` across rebuilds."""
+    return HistoryReader().read(root, prefixes, branch)
+
+
+def commit_time(root: Path, revision: str) -> int:
+    """When `revision` (a commit, tag or branch) was committed, in epoch seconds."""
+    repo, _, _ = _open(root)
+    try:
+        return int(repo.git.log("-1", "--format=%ct", revision + "^{commit}", "--").strip())
+    except git.GitCommandError:
+        raise HistoryError(f"'{revision}' is no commit of this repository") from None
+
+
+def _open(root: Path) -> tuple[git.Repo, Path, str]:
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -97,14 +171,35 @@ def read_history(root: Path, prefixes: Sequence[str], branch: str = "HEAD") -> H
     except git.GitCommandNotFound:
         raise HistoryError("the git command is not installed") from None
     top = Path(repo.working_tree_dir or root).resolve()
-    relative = Path(root).resolve().relative_to(top).as_posix()
-    scope = [f"{relative}/{p}" if relative != "." else p for p in prefixes]
-    try:
-        if not repo.head.is_valid():
-            return History(None, False)
-        shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
-        output = repo.git.log(
-            branch,
+    return repo, top, Path(root).resolve().relative_to(top).as_posix()
+
+
+def _stderr(exc: git.GitCommandError) -> str:
+    text = exc.stderr.strip() if isinstance(exc.stderr, str) else ""
+    return text.removeprefix("stderr: ").strip("'").strip() or str(exc)
+
+
+def _resolve_branch(repo: git.Repo, branch: str) -> tuple[str, bool]:
+    """The ref to read: the branch, else its remote-tracking copy (CI checkouts), else HEAD."""
+    if branch == "HEAD":
+        return "HEAD", True
+    candidates = [branch, f"origin/{branch}"] + [
+        r.name for r in repo.refs if r.name.endswith("/" + branch) and r.name != f"origin/{branch}"
+    ]
+    for name in candidates:
+        try:
+            repo.git.rev_parse("--verify", "-q", name + "^{commit}")
+            return name, True
+        except git.GitCommandError:
+            continue
+    return "HEAD", False
+
+
+def _log(repo: git.Repo, ref: str, scope: Sequence[str]) -> str:
+    # -z prints paths raw, so non-ASCII names need no core.quotepath setting.
+    return str(
+        repo.git.log(
+            ref,
             "--first-parent",
             "--diff-merges=first-parent",
             "-M",
@@ -114,13 +209,92 @@ def read_history(root: Path, prefixes: Sequence[str], branch: str = "HEAD") -> H
             f"--format={_FORMAT}",
             "--",
             *scope,
-        )  # -z prints paths raw, so non-ASCII names need no core.quotepath setting
-        head = repo.head.commit.hexsha
-    except git.GitCommandError as exc:
-        raise HistoryError(f"git failed ({exc.status}): {exc.stderr.strip() or exc}") from None
-    history = History(head, shallow)
-    _replay(output, history, relative)
-    return history
+        )
+    )
+
+
+def _add_pull_request_authors(repo: git.Repo, ref: str, history: History) -> None:
+    """A merge commit's author is whoever pressed the button; the change's authors are the
+    authors of the commits the merge brought in. One more pass, over commits only (no diffs)."""
+    merges = {c.commit for changes in history.changes.values() for c in changes if c.is_merge}
+    if not merges:
+        return
+    graph: dict[str, tuple[list[str], str]] = {}
+    first_parent: set[str] = set()
+    for line in repo.git.log(ref, f"--format=%H{_FIELD}%P{_FIELD}%an").splitlines():
+        commit, parents, author = line.split(_FIELD)
+        graph[commit] = (parents.split(), author)
+    tip = repo.git.rev_parse(ref + "^{commit}").strip()
+    cursor: str | None = tip
+    while cursor is not None and cursor in graph:
+        first_parent.add(cursor)
+        parents = graph[cursor][0]
+        cursor = parents[0] if parents else None
+    authors: dict[str, tuple[str, ...]] = {}
+    for merge in merges:
+        names: list[str] = []
+        stack, seen = list(graph.get(merge, ([], ""))[0][1:]), set()
+        while stack:  # the side branch, up to where it left the main branch
+            commit = stack.pop()
+            if commit in seen or commit in first_parent or commit not in graph:
+                continue
+            seen.add(commit)
+            parents, author = graph[commit]
+            if author not in names:
+                names.append(author)
+            stack.extend(parents)
+        authors[merge] = tuple(sorted(names))
+    for path, changes in history.changes.items():
+        history.changes[path] = [
+            replace(c, authors=authors.get(c.commit) or c.authors) if c.is_merge else c for c in changes
+        ]
+
+
+def _proposed(
+    repo: git.Repo, ref: str, tip: str, head: str, scope: Sequence[str], relative: str
+) -> dict[str, str | None]:
+    """Documents changed by commits on HEAD that the main branch does not have (a pull request's own build)."""
+    if tip == head or ref == "HEAD":
+        return {}
+    output = str(repo.git.diff("-M", "--name-status", "-z", f"{ref}...HEAD", "--", *scope))
+    tokens = [t for t in output.split("\x00") if t]
+    proposed: dict[str, str | None] = {}
+    i = 0
+    while i < len(tokens):
+        code = tokens[i]
+        if code.startswith(("R", "C")):
+            old, new = tokens[i + 1], tokens[i + 2]
+            i += 3
+        else:
+            old = new = tokens[i + 1]
+            i += 2
+        if code[0] != "D":
+            proposed[_strip(new, relative)] = None if code[0] in "AC" else _strip(old, relative)
+    return proposed
+
+
+def _uncommitted(repo: git.Repo, scope: Sequence[str], relative: str) -> dict[str, str]:
+    """Documents whose working-tree content is not what HEAD holds."""
+    output = str(repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", *scope))
+    tokens = output.split("\x00")
+    states: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        entry = tokens[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if "R" in code or "C" in code:
+            i += 1  # the old path follows
+        if code == "??":
+            state = "untracked"
+        elif "D" in code:
+            continue
+        else:
+            state = "renamed" if "R" in code else "added" if "A" in code else "modified"
+        states[_strip(path, relative)] = state
+    return states
 
 
 def _replay(output: str, history: History, relative: str) -> None:
@@ -179,6 +353,8 @@ def _replay(output: str, history: History, relative: str) -> None:
                     pull_request=pull_request_number(subject, body),
                     path=_strip(new, relative),
                     renamed_only=code == "R100",
+                    authors=(author,),
+                    summary=summary_of(subject, body),
                 )
             )
     for path, key in identity.items():

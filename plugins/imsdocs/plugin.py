@@ -17,6 +17,7 @@ from mkdocs.structure.pages import Page
 from .config import ImsConfig
 from .diagnostics import Severity
 from .documents import Document
+from .history import HistoryReader
 from .project import Project, load_project, source_files
 from .rendering import Renderer
 from .settings import from_options
@@ -28,16 +29,20 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
     project: Project
     renderer: Renderer
     by_uri: dict[str, Document]
+    reader: HistoryReader | None = None
+    serving = False
 
-    # Defined so that MkDocs keeps one instance across `mkdocs serve` rebuilds.
+    # Defined so that MkDocs keeps one instance across `mkdocs serve` rebuilds, and with it the
+    # git history, which is read again only when HEAD moves.
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        pass
+        self.serving = command == "serve"
+        self.reader = HistoryReader()
 
     # Load everything before any page exists: errors must stop the build before MkDocs reads pages.
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         root = Path(config.config_file_path).parent
-        settings = from_options(root, dict(self.config))
-        self.project = load_project(settings)
+        settings = from_options(root, {**self.config, "repo_url": config.repo_url})
+        self.project = load_project(settings, reader=self.reader, serving=self.serving)
         self.renderer = Renderer(self.project)
         self.by_uri = {doc.src_uri: doc for doc in self.project.documents}
         errors = 0

@@ -6,6 +6,7 @@ templates' `finalize` hook; only values wrapped in `Markup` (links we build) pas
 
 from __future__ import annotations
 
+import datetime
 import posixpath
 import re
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ import jinja2
 from markupsafe import Markup
 
 from .catalogue import Catalogue, Exclusion
+from .control import Control, Revision
 from .coverage import StandardCoverage, Status
 from .documents import Document
+from .history import Change
 from .project import Project
 
 # One pass over the text, so that an entity we write is never escaped again.
@@ -186,6 +189,60 @@ class Renderer:
                 )
         produced = [d for d in self.project.documents if d.record is not None and d.record.produced_by == doc.id]
         return self._render("document_footer.md.j2", doc.src_uri, doc=doc, claims=claims, produced=produced)
+
+    # -- document control ----------------------------------------------------------------------
+    def control(self, doc: Document) -> Control:
+        return self.project.control(doc)
+
+    def date(self, value: int | datetime.date | None) -> str:
+        """An epoch (shown in the configured time zone) or a day, in the configured format."""
+        if value is None:
+            return "-"
+        policy = self.project.policy
+        tz = policy.tz if policy is not None else datetime.UTC
+        day = datetime.datetime.fromtimestamp(value, tz) if isinstance(value, int) else value
+        return day.strftime(self.project.settings.date_format)
+
+    def people(self, identities: tuple[str, ...]) -> str:
+        """Trailer values as names: "Dana Whitfield <md@...>" reads "Dana Whitfield"."""
+        return ", ".join(i.split("<")[0].strip() or i for i in identities) or "not recorded"
+
+    def approval(self, revision: Revision) -> str:
+        if revision.approvers:
+            return self.people(revision.approvers)
+        return "not recorded (imported)" if revision.imported else "not recorded"
+
+    def reference(self, change: Change) -> Markup:
+        """The pull request ("#12", GitLab's "!42"), else the commit; linked when `repo_url` is set."""
+        url = (self.project.settings.repo_url or "").rstrip("/")
+        gitlab, bitbucket = "gitlab" in url, "bitbucket" in url
+        label = change.pull_request or change.commit[:10]
+        if not url:
+            return Markup(escape(label))
+        if change.pull_request is None:
+            path = "/-/commit/" if gitlab else "/commits/" if bitbucket else "/commit/"
+            target = path + change.commit
+        elif label.startswith("!") or gitlab:
+            target = "/-/merge_requests/" + label[1:]
+        else:
+            target = ("/pull-requests/" if bitbucket else "/pull/") + label[1:]
+        return Markup(f"[{escape(label)}]({url}{target})")
+
+    def review_note(self, doc: Document) -> str:
+        state = self.control(doc).review
+        return {"overdue": " (overdue)", "due": " (due soon)"}.get(state, "")
+
+    def attention_lists(self) -> dict[str, list[Document]]:
+        """What needs someone's action, by kind; only non-empty lists."""
+        docs = sorted(self.project.documents, key=lambda doc: doc.id)
+        approved = [doc for doc in docs if doc.status == "approved"]
+        lists = {
+            "overdue": [doc for doc in approved if self.control(doc).review == "overdue"],
+            "due": [doc for doc in approved if self.control(doc).review == "due"],
+            "draft": [doc for doc in docs if doc.status == "draft"],
+            "changing": [doc for doc in docs if self.control(doc).is_draft],
+        }
+        return {kind: found for kind, found in lists.items() if found}
 
     # -- data helpers for templates ------------------------------------------------------------
     def catalogue(self, key: str) -> Catalogue:

@@ -25,7 +25,15 @@ class Settings:
     document_types: tuple[str, ...] = DEFAULT_TYPES
     classifications: tuple[str, ...] = DEFAULT_CLASSIFICATIONS
     compliance_dir: str = "compliance"
-    extra: dict[str, Any] = field(default_factory=dict)
+    history: bool = True
+    main_branch: str = "main"
+    approval_baseline: str | None = None
+    timezone: str = "UTC"
+    date_format: str = "%Y-%m-%d"
+    review_due_within_days: int = 30
+    people_file: str = "people.yml"
+    checks: dict[str, str] = field(default_factory=dict)
+    repo_url: str | None = None
 
 
 class _IgnoreTagsLoader(yaml.SafeLoader):
@@ -52,7 +60,7 @@ def from_mkdocs_yml(config_file: Path) -> Settings:
             options = entry["imsdocs"] or {}
     if isinstance(data.get("plugins"), dict):
         options = data["plugins"].get("imsdocs") or {}
-    return from_options(config_file.parent, options)
+    return from_options(config_file.parent, {**options, "repo_url": data.get("repo_url")})
 
 
 def from_options(root: Path, options: dict[str, Any]) -> Settings:
@@ -60,4 +68,7 @@ def from_options(root: Path, options: dict[str, Any]) -> Settings:
     for key in ("standards", "sources", "document_types", "classifications"):
         if key in known:
             known[key] = tuple(known[key])
+    if known.get("approval_baseline") is not None:
+        known["approval_baseline"] = str(known["approval_baseline"])  # YAML reads 2026-01-01 as a date
+    known["checks"] = dict(known.get("checks") or {})
     return Settings(root=root, **known)

@@ -1,0 +1,833 @@
+"""Benchmark: how much an imsdocs build costs compared with a plain MkDocs build and with git plugins.
+
+The script generates a synthetic IMS git repository (N documents in policies/, procedures/ and
+records/, C commits: pull-request merges, squash merges, direct commits, editorial changes and
+renames, with fixed dates in several time zones) through `git fast-import`, then measures on the
+same machine, each as a real `mkdocs build` subprocess (best of --repeat runs, wall time):
+
+  plain        the same N pages with mkdocs-material and the search plugin only
+  imsdocs      the full imsdocs build of the generated repository (not --strict)
+  git plugins  the plain build plus git-revision-date-localized (with creation dates) and git-authors
+  git pass     imsdocs.history.read_history() alone, in this process
+
+Generating the repository is timed separately and is not part of any measurement.
+
+    python bench/run.py                                   # 2000 documents, 10000 commits, best of 3
+    python bench/run.py --documents 100 --commits 500 --repeat 1
+    python bench/run.py --workdir /tmp/ims-bench --keep   # keep the repository and the sites
+
+Needs the `bench` extra (`pip install -e '.[bench]'`) for the two git plugins.
+Exits 0 even when a target is missed, unless --check is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+STANDARD = "bench:2026"
+SOURCES = ("policies", "procedures", "records")
+MARKER = ".imsdocs-bench"  # a --workdir holding this file was made by us and may be emptied
+
+# Targets: (label, measured value key, comparison, limit)
+MAX_IMSDOCS_OVER_PLAIN = 1.2
+MAX_GIT_PASS_SECONDS = 1.0
+MIN_GIT_PLUGINS_OVER_IMSDOCS = 5.0
+
+# --- synthetic content ----------------------------------------------------------------------------
+
+TOPICS = (
+    "access control", "asset management", "backup and restore", "business continuity", "capacity management",
+    "change management", "configuration management", "cryptography", "customer complaints", "data protection",
+    "document control", "incident management", "information classification", "internal audit",
+    "legal compliance", "logging and monitoring", "malware protection", "management review", "nonconformity",
+    "onboarding", "patch management", "physical security", "problem management", "release management",
+    "remote working", "risk assessment", "secure development", "service continuity", "service level management",
+    "supplier management", "training and awareness", "vulnerability management",
+)  # fmt: skip
+SUBJECTS = (
+    "The IMS Manager", "Each service owner", "The service desk", "The Information Security Manager",
+    "Team leads", "The change advisory board", "Every employee", "The supplier manager",
+    "The on-call engineer", "The Managing Director", "The Quality Manager", "Internal auditors",
+)  # fmt: skip
+VERBS = (
+    "reviews", "records", "approves", "checks", "reports on", "updates", "escalates", "tests", "monitors",
+    "documents", "samples", "signs off",
+)  # fmt: skip
+OBJECTS = (
+    "the risk register", "open incidents", "backup restores", "supplier performance", "access rights",
+    "the asset inventory", "customer complaints", "change requests", "audit findings", "training records",
+    "service level reports", "log alerts", "firewall rules", "capacity forecasts", "continuity plans",
+)  # fmt: skip
+WHEN = (
+    "every month", "each quarter", "within two working days", "before each release",
+    "after every major incident", "at least once a year", "when a customer asks", "during onboarding",
+    "before the management review", "within 24 hours", "whenever the scope changes", "after each audit",
+)  # fmt: skip
+OWNERS = (
+    "IMS Manager",
+    "Information Security Manager",
+    "Service Delivery Manager",
+    "Quality Manager",
+    "Head of Operations",
+)
+INTERVALS = ("12 months", "12 months", "6 months", "1 year", "2 years", "24 months")
+CLASSIFICATIONS = ("internal", "internal", "confidential", "public", "restricted")
+LOCATIONS = ("Helix ITSM", "SharePoint IMS library", "Vaultline archive", "Git repository", "HR system")
+SECTIONS = {
+    "policy": ("Purpose", "Scope", "Policy statements", "Responsibilities", "Compliance"),
+    "procedure": ("Purpose", "Scope", "Responsibilities", "Procedure", "Records"),
+    "record": ("Purpose", "Entries", "Retention"),
+}
+PREFIX = {"policy": "POL", "procedure": "PRO", "record": "REC"}
+FOLDER = {"policy": "policies", "procedure": "procedures", "record": "records"}
+SUBFOLDERS = ("operations", "security", "service-management", "quality")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    zone: str  # a rule below turns it into the offset of a given date
+
+    def offset(self, epoch: int) -> str:
+        month = datetime.datetime.fromtimestamp(epoch, datetime.UTC).month
+        summer = 4 <= month <= 10  # close enough to DST for synthetic data, and deterministic
+        minutes = {
+            "warsaw": 120 if summer else 60,
+            "london": 60 if summer else 0,
+            "new_york": -240 if summer else -300,
+            "los_angeles": -420 if summer else -480,
+            "kolkata": 330,
+            "tokyo": 540,
+            "utc": 0,
+        }[self.zone]
+        sign = "-" if minutes < 0 else "+"
+        return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+    def ident(self, epoch: int) -> str:
+        return f"{self.name} <{self.email}> {epoch} {self.offset(epoch)}"
+
+
+PEOPLE = (
+    Person("Anna Kowalska", "anna.kowalska@kestrel.example", "warsaw"),
+    Person("Piotr Nowak", "piotr.nowak@kestrel.example", "warsaw"),
+    Person("James Carter", "james.carter@kestrel.example", "london"),
+    Person("Emily Shaw", "emily.shaw@kestrel.example", "london"),
+    Person("Priya Natarajan", "priya.natarajan@kestrel.example", "kolkata"),
+    Person("Daniel Brooks", "daniel.brooks@kestrel.example", "new_york"),
+    Person("Maria Lopez", "maria.lopez@kestrel.example", "los_angeles"),
+    Person("Kenji Sato", "kenji.sato@kestrel.example", "tokyo"),
+    Person("Oliver Grant", "oliver.grant@kestrel.example", "london"),
+    Person("Zofia Wisniewska", "zofia.wisniewska@kestrel.example", "warsaw"),
+)
+GITHUB = Person("GitHub", "noreply@github.com", "utc")
+APPROVED_BY = "Approved-by: Managing Director <md@kestrel.example>"
+
+
+def catalogue_leaves() -> list[str]:
+    """200 leaf clauses: 10 sections x 4 subclauses x 5 requirements."""
+    return [f"{a}.{b}.{c}" for a in range(1, 11) for b in range(1, 5) for c in range(1, 6)]
+
+
+def catalogue_yaml() -> str:
+    lines = [f'standard: "{STANDARD}"', 'title: "Bench Standard 2026"', "exclusion: never", "clauses:"]
+    for a in range(1, 11):
+        lines.append(f'  - {{id: "{a}", title: "Section {a}", parent: null}}')
+        for b in range(1, 5):
+            lines.append(f'  - {{id: "{a}.{b}", title: "Topic {a}.{b}", parent: "{a}"}}')
+            for c in range(1, 6):
+                lines.append(f'  - {{id: "{a}.{b}.{c}", title: "Requirement {a}.{b}.{c}", parent: "{a}.{b}"}}')
+    return "\n".join(lines) + "\n"
+
+
+APPLICABILITY = (
+    f"{STANDARD}:\n  default_inclusion: {{reasons: [risk], justification: Selected to treat assessed risks.}}\n"
+)
+COMMON_CONFIG = """\
+site_name: Bench IMS
+theme:
+  name: material
+  font: false
+markdown_extensions:
+  - admonition
+  - attr_list
+  - tables
+  - toc:
+      permalink: true
+"""
+IMSDOCS_CONFIG = (
+    COMMON_CONFIG
+    + f"""\
+docs_dir: docs
+plugins:
+  - search
+  - imsdocs:
+      standards: ['{STANDARD}']
+"""
+)
+# The other builds read the same tracked files: their config lives in the hidden (so excluded)
+# folder .bench/ with docs_dir `..`. MkDocs only refuses a docs_dir equal to the config's own folder,
+# and the pages keep their real paths, which the git plugins need (git blame refuses symlinked paths).
+PLAIN_CONFIG = (
+    COMMON_CONFIG
+    + """\
+docs_dir: ..
+exclude_docs: |
+  /docs/
+  /requirements_map/
+  /mkdocs.yml
+  /README.md
+plugins:
+  - search
+"""
+)
+GIT_CONFIG = (
+    PLAIN_CONFIG
+    + """\
+  - git-revision-date-localized:
+      enable_creation_date: true
+  - git-authors
+"""
+)
+
+
+@dataclass
+class Doc:
+    """One controlled document as the generator models it at the current commit."""
+
+    number: int
+    kind: str
+    id: str
+    title: str
+    path: str
+    status: str
+    final_status: str
+    owner: str
+    interval: str
+    classification: str
+    claims: list[str]
+    body: list[str]
+    produced_by: str | None = None
+    mark: int = 0  # fast-import blob mark of the current content
+
+    def render(self) -> str:
+        claims = ", ".join(f'"{c}"' for c in self.claims)
+        lines = [
+            "---",
+            f"id: {self.id}",
+            f"title: {self.title}",
+            f"type: {self.kind}",
+            f"owner: {self.owner}",
+            "approver: Managing Director",
+            f"status: {self.status}",
+            f"review_interval: {self.interval}",
+            f"classification: {self.classification}",
+            "satisfies:",
+            f"  {STANDARD}: [{claims}]",
+        ]
+        if self.produced_by is not None:
+            lines += [
+                "record:",
+                f"  produced_by: {self.produced_by}",
+                "  retention: 6 years",
+                f"  location: {LOCATIONS[self.number % len(LOCATIONS)]}",
+                "  access: IMS team and auditors",
+            ]
+        return "\n".join([*lines, "---", *self.body]) + "\n"
+
+
+@dataclass
+class Stats:
+    commits: int = 0
+    merges: int = 0
+    branch_commits: int = 0
+    squashes: int = 0
+    direct: int = 0
+    other_files: int = 0
+    editorial: int = 0
+    pure_renames: int = 0
+    edit_renames: int = 0
+    additions: int = 0
+    edits: int = 0
+
+
+@dataclass
+class Repository:
+    """What the generator leaves behind, for the checks after the builds."""
+
+    root: Path
+    documents: int
+    stats: Stats
+    sample_path: str  # a document with several changes, to look at in the built sites
+    authors: set[str] = field(default_factory=set)
+
+
+class FastImport:
+    """Writes a `git fast-import` stream; blobs and commits share one mark counter."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.mark = 0
+
+    def _data(self, payload: bytes) -> None:
+        self.out.write(b"data %d\n" % len(payload) + payload + b"\n")
+
+    def blob(self, text: str) -> int:
+        self.mark += 1
+        self.out.write(b"blob\nmark :%d\n" % self.mark)
+        self._data(text.encode())
+        return self.mark
+
+    def commit(
+        self,
+        ref: str,
+        author: str,
+        committer: str,
+        message: str,
+        parent: int | None,
+        ops: Sequence[tuple[str, int | None]],
+        merge: int | None = None,
+    ) -> int:
+        self.mark += 1
+        head = f"commit {ref}\nmark :{self.mark}\nauthor {author}\ncommitter {committer}\n"
+        self.out.write(head.encode())
+        self._data(message.encode())
+        if parent is not None:
+            self.out.write(b"from :%d\n" % parent)
+        if merge is not None:
+            self.out.write(b"merge :%d\n" % merge)
+        for path, mark in ops:
+            self.out.write(f"D {path}\n".encode() if mark is None else f"M 100644 :{mark} {path}\n".encode())
+        self.out.write(b"\n")
+        return self.mark
+
+
+class Generator:
+    """Plays a plausible history of an IMS repository into a fast-import stream."""
+
+    def __init__(self, documents: int, commits: int, seed: int, stream: FastImport) -> None:
+        self.rng = random.Random(seed)
+        self.n, self.c = documents, commits
+        self.out = stream
+        self.stats = Stats()
+        self.tree: dict[str, int] = {}  # path -> blob mark on the main branch
+        self.main: int | None = None  # mark of the main branch's tip
+        self.pr = 100
+        self.clock = int(datetime.datetime(2019, 1, 7, 8, 0, tzinfo=datetime.UTC).timestamp())
+        # Spread the history over about six years whatever its length.
+        self.step = 6 * 365 * 86400 // max(commits, 1)
+        self.docs = self._documents()
+        self.changes: collections.Counter[int] = collections.Counter()
+        self.authors: set[str] = set()
+
+    # -- documents --------------------------------------------------------------------------------
+
+    def _documents(self) -> list[Doc]:
+        kinds = ["policy" if i % 10 < 2 else "procedure" if i % 10 < 7 else "record" for i in range(self.n)]
+        procedures = [f"PRO-{i + 1:04d}" for i, kind in enumerate(kinds) if kind == "procedure"]
+        docs: list[Doc] = []
+        for i, kind in enumerate(kinds):
+            roll = self.rng.random()
+            final = "draft" if roll < 0.05 else "retired" if roll < 0.08 else "approved"
+            start = final if final != "approved" or self.rng.random() > 0.15 else "draft"
+            if final == "retired":
+                start = "approved"
+            topic = TOPICS[i % len(TOPICS)]
+            docs.append(
+                Doc(
+                    number=i + 1,
+                    kind=kind,
+                    id=f"{PREFIX[kind]}-{i + 1:04d}",
+                    title=f"{topic.capitalize()} {kind}" + ("" if i < len(TOPICS) else f" {i // len(TOPICS) + 1}"),
+                    path=f"{FOLDER[kind]}/{PREFIX[kind].lower()}-{i + 1:04d}-{topic.replace(' ', '-')}.md",
+                    status=start,
+                    final_status=final,
+                    owner=OWNERS[i % len(OWNERS)],
+                    interval=INTERVALS[i % len(INTERVALS)],
+                    classification=CLASSIFICATIONS[i % len(CLASSIFICATIONS)],
+                    claims=[],
+                    body=self._body(kind, topic),
+                    produced_by=self.rng.choice(procedures) if kind == "record" and procedures else None,
+                )
+            )
+            if kind == "record" and not procedures:
+                docs[-1].kind = "procedure"  # a tiny run without procedures: no record can name its producer
+        # Every leaf is claimed by some approved document, so the build reports no coverage gaps.
+        approved = [d for d in docs if d.final_status == "approved"] or docs[:1]
+        for number, leaf in enumerate(catalogue_leaves()):
+            approved[number % len(approved)].claims.append(leaf)
+        for doc in docs:
+            extra = self.rng.sample(catalogue_leaves(), self.rng.randint(0, 2))
+            doc.claims += [leaf for leaf in extra if leaf not in doc.claims]
+            if doc.final_status == "approved" and not doc.claims:
+                doc.claims.append(self.rng.choice(catalogue_leaves()))
+        return docs
+
+    def _sentence(self) -> str:
+        r = self.rng
+        return f"{r.choice(SUBJECTS)} {r.choice(VERBS)} {r.choice(OBJECTS)} {r.choice(WHEN)}."
+
+    def _line(self, kind: str) -> str:
+        style = self.rng.random()
+        if kind == "table":
+            day = datetime.date(2019, 1, 1) + datetime.timedelta(days=self.rng.randint(0, 2500))
+            return f"| {day} | {self.rng.choice(OBJECTS).capitalize()} | {self.rng.choice(('Open', 'Closed', 'Accepted'))} |"
+        if style < 0.3:
+            return f"- {self._sentence()}"
+        return self._sentence()
+
+    def _body(self, kind: str, topic: str) -> list[str]:
+        """10 to 40 lines under the document's sections."""
+        target = self.rng.randint(10, 40)
+        sections = SECTIONS[kind]
+        per_section = max(1, (target - 3 * len(sections)) // len(sections))
+        lines: list[str] = []
+        for section in sections:
+            lines += [f"## {section}", ""]
+            if section == "Entries":
+                lines += ["| Date | Subject | Outcome |", "| --- | --- | --- |"]
+                lines += [self._line("table") for _ in range(max(2, per_section - 2))]
+            elif section == "Purpose":
+                lines.append(f"This document describes how Kestrel handles {topic}.")
+                lines += [self._line("text") for _ in range(per_section - 1)]
+            else:
+                lines += [self._line("text") for _ in range(per_section)]
+            lines.append("")
+        return lines[:40]
+
+    def _edit(self, doc: Doc) -> None:
+        """One small content change: a line replaced, added or removed; sometimes the status moves on."""
+        content = [i for i, line in enumerate(doc.body) if line and not line.startswith(("#", "| Date", "| ---"))]
+        index = self.rng.choice(content)
+        kind = "table" if doc.body[index].startswith("|") else "text"
+        roll = self.rng.random()
+        if roll < 0.6 or (roll < 0.8 and len(doc.body) >= 40):
+            doc.body[index] = self._line(kind)
+        elif roll < 0.8:
+            doc.body.insert(index + 1, self._line(kind))
+        elif len(doc.body) > 10 and len(content) > 3:
+            del doc.body[index]
+        else:
+            doc.body[index] = self._line(kind)
+        if doc.status != doc.final_status and self.rng.random() < 0.5:
+            doc.status = doc.final_status
+
+    # -- commits ----------------------------------------------------------------------------------
+
+    def _tick(self) -> int:
+        self.clock += self.rng.randint(self.step // 5, self.step * 9 // 5)
+        return self.clock
+
+    def _trailers(self, approved: bool, editorial: bool) -> str:
+        lines = [APPROVED_BY] if approved else []
+        if approved and self.rng.random() < 0.3:
+            lines.append(f"Reviewed-by: {self.rng.choice(PEOPLE).name}")
+        if editorial:
+            lines.append("Change-type: editorial")
+            self.stats.editorial += 1
+        return "\n".join(lines)
+
+    def _message(self, subject: str, body: str = "", trailers: str = "") -> str:
+        return "\n\n".join(part for part in (subject, body, trailers) if part) + "\n"
+
+    def _change(self, docs: Sequence[Doc], add: Sequence[Doc]) -> list[tuple[str, int | None]]:
+        """Apply one commit's worth of changes to the model; returns the tree operations."""
+        ops: list[tuple[str, int | None]] = []
+        for doc in add:
+            doc.mark = self.out.blob(doc.render())
+            ops.append((doc.path, doc.mark))
+            self.stats.additions += 1
+            self.changes[doc.number] += 1
+        for doc in docs:
+            roll = self.rng.random()
+            if roll < 0.06:  # a rename, half of them pure `git mv`, half with an edit in the same commit
+                old = doc.path
+                doc.path = self._new_path(doc)
+                if roll < 0.03:
+                    self.stats.pure_renames += 1
+                else:
+                    self._edit(doc)
+                    doc.mark = self.out.blob(doc.render())
+                    self.stats.edit_renames += 1
+                ops += [(old, None), (doc.path, doc.mark)]
+            else:
+                self._edit(doc)
+                doc.mark = self.out.blob(doc.render())
+                ops.append((doc.path, doc.mark))
+                self.stats.edits += 1
+            self.changes[doc.number] += 1
+        return ops
+
+    def _new_path(self, doc: Doc) -> str:
+        folder = FOLDER[doc.kind]
+        if self.rng.random() < 0.5:  # into (or between) subfolders
+            folder = f"{folder}/{self.rng.choice(SUBFOLDERS)}"
+        name = Path(doc.path).stem.split("-", 2)
+        slug = f"{name[0]}-{name[1]}-{self.rng.choice(TOPICS).replace(' ', '-')}"
+        return f"{folder}/{slug}.md" if f"{folder}/{slug}.md" != doc.path else f"{folder}/{slug}-v2.md"
+
+    def _main_commit(self, author: str, committer: str, message: str, ops: list[tuple[str, int | None]]) -> None:
+        self.main = self.out.commit("refs/heads/main", author, committer, message, self.main, ops)
+        self._apply(ops)
+
+    def _apply(self, ops: Sequence[tuple[str, int | None]]) -> None:
+        for path, mark in ops:
+            if mark is None:
+                self.tree.pop(path, None)
+            else:
+                self.tree[path] = mark
+        self.stats.commits += 1
+
+    def _pick(self, live: list[Doc], count: int) -> list[Doc]:
+        return self.rng.sample(live, min(count, len(live)))
+
+    def generate(self) -> None:
+        initial = max(1, int(self.n * 0.6))
+        live, pending = self.docs[:initial], self.docs[initial:]
+        setup = [
+            ("mkdocs.yml", IMSDOCS_CONFIG),
+            ("docs/index.md", "# Bench IMS\n\n<!-- imsdocs:coverage -->\n"),
+            ("requirements_map/bench.yml", catalogue_yaml()),
+            ("requirements_map/applicability.yml", APPLICABILITY),
+            ("README.md", "# Bench IMS\n\nSynthetic repository generated by bench/run.py.\n"),
+        ]
+        ops: list[tuple[str, int | None]] = [(path, self.out.blob(text)) for path, text in setup]
+        ops += self._change([], live)
+        who = PEOPLE[0]
+        when = self._tick()
+        self._main_commit(who.ident(when), who.ident(when), self._message("Initial IMS documents"), ops)
+        self.authors.add(who.name)
+        while self.stats.commits < self.c - 1:  # the last commit is reserved for the final review
+            budget = self.c - 1 - self.stats.commits
+            add = [pending.pop(0) for _ in range(self.rng.randint(1, 3)) if pending] if self.rng.random() < 0.2 else []
+            docs = self._pick(live, self.rng.randint(1, 3)) if not add or self.rng.random() < 0.3 else []
+            live += add
+            roll = self.rng.random()
+            if roll < 0.45 and budget >= 2:
+                self._pull_request(docs, add, min(budget - 1, self.rng.randint(1, 3)))
+            elif roll < 0.80:
+                self._squash(docs, add)
+            elif roll < 0.95 or add:
+                self._direct(docs[:1], add)
+            else:
+                self._other_file()
+        self._final_review(live, pending)
+
+    def _pull_request(self, docs: list[Doc], add: list[Doc], commits: int) -> None:
+        self.pr += 1
+        author = self.rng.choice(PEOPLE)
+        self.authors.add(author.name)
+        topic = (add or docs)[0].title.lower().replace(" ", "-")
+        branch = f"{topic}-{self.pr}"
+        tip = self.main
+        base = dict(self.tree)
+        touched: set[str] = set()
+        for number in range(commits):
+            part = docs if number == 0 else self._pick(docs or add, 1)
+            ops = self._change(part, add if number == 0 else [])
+            touched.update(path for path, _ in ops)
+            when = self._tick()
+            subject = "Address review comments" if number else f"Update {(add or docs)[0].title}"
+            tip = self.out.commit("refs/heads/topic", author.ident(when), author.ident(when), subject + "\n", tip, ops)
+            self._apply(ops)
+            self.stats.branch_commits += 1
+        # The merge's tree is the branch tip's: replay the net difference against the old main tree.
+        net = [(p, self.tree.get(p)) for p in sorted(touched) if self.tree.get(p) != base.get(p)]
+        editorial = self.rng.random() < 0.15
+        message = self._message(
+            f"Merge pull request #{self.pr} from kestrel/{branch}",
+            f"{(add or docs)[0].title}: {self._sentence()}",
+            self._trailers(True, editorial),
+        )
+        when = self._tick()
+        merger = self.rng.choice(PEOPLE)
+        self.main = self.out.commit(
+            "refs/heads/main", merger.ident(when), GITHUB.ident(when), message, self.main, net, merge=tip
+        )
+        self.stats.commits += 1
+        self.stats.merges += 1
+
+    def _squash(self, docs: list[Doc], add: list[Doc]) -> None:
+        self.pr += 1
+        author = self.rng.choice(PEOPLE)
+        self.authors.add(author.name)
+        ops = self._change(docs, add)
+        when = self._tick()
+        authored = when - self.rng.randint(600, 3 * 86400)  # the work was done before the merge
+        message = self._message(
+            f"{self._sentence()[:-1]} in {(add or docs)[0].title} (#{self.pr})",
+            f"* {self._sentence()}",
+            self._trailers(self.rng.random() < 0.9, self.rng.random() < 0.2),
+        )
+        self._main_commit(author.ident(authored), GITHUB.ident(when), message, ops)
+        self.stats.squashes += 1
+
+    def _direct(self, docs: list[Doc], add: list[Doc]) -> None:
+        author = self.rng.choice(PEOPLE)
+        self.authors.add(author.name)
+        ops = self._change(docs, add)
+        when = self._tick()
+        editorial = self.rng.random() < 0.3
+        subject = f"Fix typo in {(add or docs)[0].title}" if editorial else f"Update {(add or docs)[0].title}"
+        self._main_commit(
+            author.ident(when), author.ident(when), self._message(subject, "", self._trailers(False, editorial)), ops
+        )
+        self.stats.direct += 1
+
+    def _other_file(self) -> None:
+        author = self.rng.choice(PEOPLE)
+        when = self._tick()
+        text = f"# Bench IMS\n\nSynthetic repository generated by bench/run.py.\n\nLast tidied {when}.\n"
+        ops: list[tuple[str, int | None]] = [("README.md", self.out.blob(text))]
+        self._main_commit(author.ident(when), author.ident(when), self._message("Tidy the README"), ops)
+        self.stats.other_files += 1
+
+    def _final_review(self, live: list[Doc], pending: list[Doc]) -> None:
+        """The last commit adds documents not yet added and settles every status (an approved squash)."""
+        self.pr += 1
+        stale = [doc for doc in live if doc.status != doc.final_status]
+        for doc in stale:
+            doc.status = doc.final_status
+            doc.mark = self.out.blob(doc.render())
+        ops: list[tuple[str, int | None]] = [(doc.path, doc.mark) for doc in stale]
+        ops += self._change([], pending)
+        if not ops:
+            ops = [("README.md", self.out.blob("# Bench IMS\n\nAnnual review done.\n"))]
+        live += pending
+        author, when = PEOPLE[0], self._tick()
+        message = self._message(f"Annual review of the IMS (#{self.pr})", "", self._trailers(True, False))
+        self._main_commit(author.ident(when - 3600), GITHUB.ident(when), message, ops)
+        self.stats.squashes += 1
+        for doc in stale:
+            self.changes[doc.number] += 1
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def generate(root: Path, documents: int, commits: int, seed: int) -> Repository:
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    importer = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE)
+    assert importer.stdin is not None
+    generator = Generator(documents, commits, seed, FastImport(importer.stdin))
+    generator.generate()
+    importer.stdin.write(b"done\n")
+    importer.stdin.close()
+    if importer.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    git(root, "branch", "-D", "topic")
+    git(root, "reset", "-q", "--hard", "main")  # the import writes objects only; check the tree out
+    (root / ".bench").mkdir()
+    (root / ".bench" / "mkdocs-plain.yml").write_text(PLAIN_CONFIG, encoding="utf-8")
+    (root / ".bench" / "mkdocs-git.yml").write_text(GIT_CONFIG, encoding="utf-8")
+    # The sample document for the checks: one changed several times, so creation != last update.
+    sample = max(generator.docs, key=lambda doc: generator.changes[doc.number])
+    return Repository(root, documents, generator.stats, sample.path, generator.authors)
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    seconds: float
+    output: str
+    site: Path
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.output.splitlines() if line.startswith("WARNING")]
+
+    def pages(self) -> int:
+        return sum(1 for _ in self.site.rglob("index.html"))
+
+
+def best_of(repeat: int, run: Callable[[], float], label: str) -> float:
+    times = []
+    for number in range(repeat):
+        times.append(run())
+        print(f"  {label}: run {number + 1}/{repeat} {times[-1]:.2f} s", flush=True)
+    return min(times)
+
+
+def build(repo: Path, config: str, site: Path, repeat: int, label: str) -> Build:
+    """`mkdocs build` as a user runs it, best wall time of `repeat` runs; output of the last run.
+
+    Not -q: it would silence the warnings we count. The output goes to a pipe, so logging costs nothing visible.
+    """
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    args = [sys.executable, "-m", "mkdocs", "build", "-f", config, "-d", str(site)]
+    last: list[subprocess.CompletedProcess[str]] = []
+
+    def once() -> float:
+        shutil.rmtree(site, ignore_errors=True)  # every run starts from the same (empty) site folder
+        start = time.perf_counter()
+        result = subprocess.run(args, cwd=repo, capture_output=True, text=True, env=env, check=False)
+        elapsed = time.perf_counter() - start
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout + result.stderr)
+            raise SystemExit(f"{label} build failed (exit {result.returncode}); its output is above")
+        last[:] = [result]
+        return elapsed
+
+    seconds = best_of(repeat, once, label)
+    return Build(seconds, last[0].stdout + last[0].stderr, site)
+
+
+def time_git_pass(repo: Path, repeat: int) -> tuple[float, int]:
+    from imsdocs.history import read_history  # the installed package, as the plugin uses it
+
+    found = 0
+
+    def once() -> float:
+        nonlocal found
+        start = time.perf_counter()
+        history = read_history(repo, list(SOURCES), "HEAD")
+        elapsed = time.perf_counter() - start
+        found = len(history.changes)
+        return elapsed
+
+    return best_of(repeat, once, "git pass"), found
+
+
+def check_git_pages(built: Build, repo: Repository) -> list[str]:
+    """Problems that would make the git-plugin build meaningless: no dates or authors from git on the pages."""
+    problems: list[str] = []
+    page = built.site / Path(repo.sample_path).with_suffix("") / "index.html"
+    html = page.read_text(encoding="utf-8")
+    dates = re.findall(r'class="git-revision-date-localized-plugin[^"]*"[^>]*>([^<]+)<', html)
+    today = datetime.date.today().strftime("%B %-d, %Y")
+    if len(dates) < 2:
+        problems.append(f"{page}: expected a revision and a creation date, found {dates}")
+    elif any(today in d for d in dates):
+        problems.append(f"{page}: a date is today ({dates}): the plugin fell back to the build date")
+    elif dates[0] == dates[1]:
+        problems.append(f"{page}: creation and revision dates are equal ({dates}) for a document changed many times")
+    if not any(name in html for name in repo.authors):
+        problems.append(f"{page}: no author of the generated history on the page")
+    plugin_warnings = [w for w in built.warnings if "git" in w.lower()]
+    if plugin_warnings:
+        problems.append(f"git plugin warnings: {plugin_warnings[:3]}")
+    print(f"  git plugins on {repo.sample_path}: dates {dates[:2]}")
+    return problems
+
+
+def versions() -> str:
+    git_version = git(Path.cwd(), "--version").strip().removeprefix("git version ")
+    import mkdocs
+
+    return f"Python {platform.python_version()}, MkDocs {mkdocs.__version__}, git {git_version}, {os.cpu_count()} CPUs"
+
+
+def prepare_workdir(workdir: str | None) -> tuple[Path, bool]:
+    """(folder, whether we created it as a temporary folder)."""
+    if workdir is None:
+        return Path(tempfile.mkdtemp(prefix="imsdocs-bench-")), True
+    path = Path(workdir).resolve()
+    if path.exists() and any(path.iterdir()):
+        if not (path / MARKER).exists():
+            raise SystemExit(f"--workdir {path} is not empty and was not made by this script; give an empty folder")
+        for child in ("repo", "sites"):
+            shutil.rmtree(path / child, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).write_text("made by bench/run.py; emptied on its next run\n", encoding="utf-8")
+    return path, False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--documents", type=int, default=2000, help="number of documents (default 2000)")
+    parser.add_argument("--commits", type=int, default=10000, help="number of commits (default 10000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default 3)")
+    parser.add_argument("--workdir", help="folder for the repository and the sites (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the generated history (default 2026)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    if args.documents < 1 or args.commits < 2 or args.repeat < 1:
+        parser.error("need --documents >= 1, --commits >= 2 and --repeat >= 1")
+
+    workdir, temporary = prepare_workdir(args.workdir)
+    print(f"imsdocs benchmark in {workdir} ({versions()})", flush=True)
+    try:
+        start = time.perf_counter()
+        repo = generate(workdir / "repo", args.documents, args.commits, args.seed)
+        generation = time.perf_counter() - start
+        s = repo.stats
+        total = int(git(repo.root, "rev-list", "--count", "--all").strip())
+        first_parent = int(git(repo.root, "rev-list", "--count", "--first-parent", "HEAD").strip())
+        print(
+            f"generated {args.documents} documents, {total} commits ({first_parent} on main: {s.merges} PR merges, "
+            f"{s.squashes} squash merges, {s.direct} direct, {s.other_files} other files; {s.branch_commits} on "
+            f"branches; {s.editorial} editorial; renames {s.pure_renames} pure + {s.edit_renames} with edits) "
+            f"in {generation:.1f} s",
+            flush=True,
+        )
+        sites = workdir / "sites"
+        plain = build(repo.root, ".bench/mkdocs-plain.yml", sites / "plain", args.repeat, "plain")
+        ims = build(repo.root, "mkdocs.yml", sites / "imsdocs", args.repeat, "imsdocs")
+        git_pass, histories = time_git_pass(repo.root, args.repeat)
+        plugins = build(repo.root, ".bench/mkdocs-git.yml", sites / "git", args.repeat, "git plugins")
+        problems = check_git_pages(plugins, repo)
+        if histories != args.documents:
+            problems.append(f"read_history found {histories} documents, expected {args.documents}")
+        if plain.pages() != args.documents:
+            problems.append(f"the plain site has {plain.pages()} pages, expected {args.documents}")
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    kinds = collections.Counter(re.sub(r"^WARNING\s*-\s*(\S+).*", r"\1", w) for w in ims.warnings)
+    rows = [
+        ("documents", f"{args.documents}"),
+        ("commits", f"{total}"),
+        ("generation (not measured)", f"{generation:.1f} s"),
+        ("plain build", f"{plain.seconds:.2f} s  ({plain.pages()} pages, {len(plain.warnings)} warnings)"),
+        ("imsdocs build", f"{ims.seconds:.2f} s  ({ims.pages()} pages, {len(ims.warnings)} warnings)"),
+        ("imsdocs / plain", f"{ims.seconds / plain.seconds:.2f}"),
+        ("git pass (read_history)", f"{git_pass:.3f} s  ({histories} documents)"),
+        ("git plugins build", f"{plugins.seconds:.2f} s  ({plugins.pages()} pages, {len(plugins.warnings)} warnings)"),
+        ("git plugins / imsdocs", f"{plugins.seconds / ims.seconds:.2f}"),
+    ]
+    print(f"\nResults (best of {args.repeat}; {versions()})")
+    for label, value in rows:
+        print(f"  {label:<27} {value}")
+    if kinds:
+        print("  imsdocs warnings by logger: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    targets = [
+        (f"imsdocs build <= {MAX_IMSDOCS_OVER_PLAIN} x plain", ims.seconds <= MAX_IMSDOCS_OVER_PLAIN * plain.seconds),
+        (f"git pass < {MAX_GIT_PASS_SECONDS:g} s", git_pass < MAX_GIT_PASS_SECONDS),
+        (
+            f"git plugins >= {MIN_GIT_PLUGINS_OVER_IMSDOCS:g} x imsdocs",
+            plugins.seconds >= MIN_GIT_PLUGINS_OVER_IMSDOCS * ims.seconds,
+        ),
+    ]
+    print("Targets")
+    for label, ok in targets:
+        print(f"  {'PASS' if ok else 'FAIL'}  {label}")
+    for problem in problems:
+        print(f"  CHECK FAILED: {problem}")
+    failed = not all(ok for _, ok in targets) or bool(problems)
+    return 1 if args.check and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
