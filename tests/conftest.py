@@ -73,6 +73,7 @@ class Built:
 @dataclass
 class DemoProject:
     root: Path
+    today: str | None = None  # the day builds run on (SOURCE_DATE_EPOCH), for review dates
 
     def write(self, relative: str, content: str) -> Path:
         path = self.root / relative
@@ -81,7 +82,7 @@ class DemoProject:
         return path
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        env = build_env(self.today) if self.today else {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
         return subprocess.run(args, cwd=self.root, capture_output=True, text=True, env=env, check=False)
 
     def build(self, strict: bool = True) -> Built:

@@ -126,7 +126,14 @@ class HistoryReader:
         scope = [f"{relative}/{p}" if relative != "." else p for p in prefixes]
         try:
             if not repo.head.is_valid():
-                return History(None, False, branch=branch)
+                try:
+                    repo.git.log("-1", "--format=%H")  # fails: a new repository, or a broken one
+                except git.GitCommandError as exc:
+                    if "does not have any commits yet" not in _stderr(exc):
+                        raise
+                    empty = History(None, False, branch=branch)
+                    empty.uncommitted = _uncommitted(repo, scope, relative)
+                    return empty
             ref, found = _resolve_branch(repo, branch)
             tip = repo.git.rev_parse(ref + "^{commit}").strip()
             head = repo.head.commit.hexsha
