@@ -101,6 +101,11 @@ def test_policy_page_shows_control_block_and_clause_links_lead_to_the_matrix_row
     page.goto(base_url + "policies/access-control-policy/")
     control = page.locator("article table").first
     assert "POL-021" in control.inner_text() and "Information Security Manager" in control.inner_text()
+    assert re.search(r"Version\s+2\.1", control.inner_text()) and "Dana Whitfield, 2026-12-01" in control.inner_text()
+    assert control.locator('th[role="columnheader"]').count() == 0  # fields, not a list to sort
+    history = page.locator("table", has=page.locator("th", has_text="Approver")).last
+    assert history.locator('th[role="columnheader"]').count() == 6
+    assert history.is_visible() and history.locator("tbody tr").count() == 3
     screenshot(page, "policy")
     page.locator("article a", has_text=re.compile(r"^A\.5\.15$")).click()
     page.wait_for_url(re.compile(r"compliance/matrix-iso27001-2022/#iso27001-2022-a-5-15$"))
