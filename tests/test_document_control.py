@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -383,3 +384,17 @@ def test_git_not_installed_is_a_clear_message(ims: tuple[DemoProject, Repo], mon
     built = demo.build(strict=False)
     assert "Traceback" not in built.output
     assert "no document history: the git command is not installed." in built.output
+
+
+def test_the_check_command_reports_versions_and_reviews(ims: tuple[DemoProject, Repo]) -> None:
+    demo, _ = ims
+    demo.today = "2026-12-10T12:00:00+00:00"  # within 30 days of the reviews due on 5 January 2027
+    report = json.loads(demo.check("--format", "json").stdout)
+    scope = next(row for row in report["document_control"] if row["id"] == "POL-001")
+    assert (scope["version"], scope["next_review"], scope["review"], scope["draft"]) == (
+        "1.0",
+        "2027-01-05",
+        "due",
+        False,
+    )
+    assert "Reviews: 0 overdue, 2 due within 30 days, 0 on schedule" in demo.check().stdout

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .coverage import Status
 from .diagnostics import Severity
-from .project import load_project
+from .documents import Document
+from .project import Project, load_project
 from .settings import from_mkdocs_yml
 
 
@@ -41,11 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         }
         for key, s in project.coverage.items()
     ]
+    reviews = {state: 0 for state in ("overdue", "due", "ok", "unknown")}
+    for doc in project.documents:
+        reviews[project.control(doc).review] += 1
     if args.format == "json":
         out = {
             "ok": not failing,
             "documents": len(project.documents),
             "coverage": summary,
+            "document_control": [_control_json(project, doc) for doc in sorted(project.documents, key=lambda d: d.id)],
             "diagnostics": [d.to_json() for d in project.diagnostics],
         }
         print(json.dumps(out, indent=2))
@@ -59,9 +64,30 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row['title']}{scope}: {row['covered']}/{row['requirements']} covered, "
                 f"{row['excluded']} excluded, {row['not_covered']} not covered ({row['percent']:.0f}%)"
             )
+        print(
+            f"Reviews: {reviews['overdue']} overdue, {reviews['due']} due within "
+            f"{project.settings.review_due_within_days} days, {reviews['ok']} on schedule"
+            + (f", {reviews['unknown']} without a date" if reviews["unknown"] else "")
+        )
         errors = sum(d.severity is Severity.ERROR for d in project.diagnostics)
         print(f"{errors} error(s), {len(failing) - errors} warning(s)")
     return 1 if failing else 0
+
+
+def _control_json(project: Project, doc: Document) -> dict[str, object]:
+    control = project.control(doc)
+    current = control.current
+    return {
+        "id": doc.id,
+        "path": doc.path,
+        "version": current.version if current else None,
+        "effective": current.change.committed_at if current else None,  # epoch seconds
+        "approved_by": list(current.approvers) if current else [],
+        "pull_request": current.change.pull_request if current else None,
+        "next_review": control.next_review.isoformat() if control.next_review else None,
+        "review": control.review,
+        "draft": control.is_draft,
+    }
 
 
 if __name__ == "__main__":
