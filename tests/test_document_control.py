@@ -238,6 +238,9 @@ def test_a_change_on_a_branch_is_proposed_and_does_not_fail_the_pull_requests_bu
 
 
 def test_a_shallow_clone_is_a_warning_that_says_how_to_fix_it(ims: tuple[DemoProject, Repo], tmp_path: Path) -> None:
+    demo, repo = ims
+    demo.write("policies/scope.md", document("POL-001", '"4.1", "4.2"', title="Scope Statement", body="Direct."))
+    repo.commit("A direct commit after the baseline", "2026-02-10T09:00:00+00:00")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{ims[0].root}", str(clone)], check=True)
     built = DemoProject(clone, today=ims[0].today).build()
@@ -246,7 +249,7 @@ def test_a_shallow_clone_is_a_warning_that_says_how_to_fix_it(ims: tuple[DemoPro
         "the git clone is shallow: versions, effective dates and revision histories start at the clone's first "
         "commit and are wrong. Fetch the full history: 'git fetch --unshallow' (in GitHub Actions, 'fetch-depth: 0' "
         "on actions/checkout; in GitLab CI, 'GIT_DEPTH: 0')."
-    ]
+    ]  # and no approval warnings: in a shallow clone every document seems added by its first commit
 
 
 def test_a_ci_checkout_without_a_local_main_branch_reads_origin_main(

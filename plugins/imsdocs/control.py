@@ -57,6 +57,7 @@ class ControlPolicy:
     baseline: int | None = None  # epoch seconds: accepted changes before it are "imported"
     due_within_days: int = 30
     serving: bool = False  # `mkdocs serve`: uncommitted drafts are expected, so only informational
+    check_approvals: bool = True  # False on a shallow clone: its first commit seems to add every document
 
 
 def versions(changes: Sequence[Change], baseline: int | None = None) -> list[Revision]:
@@ -183,16 +184,19 @@ def document_controls(
     controls: dict[str, Control] = {}
     problems: list[d.Diagnostic] = []
     for doc in documents:
-        working = history.uncommitted.get(doc.path) if history is not None else None
-        proposed = history is not None and doc.path in history.proposed
-        main_path = history.proposed.get(doc.path) or doc.path if history is not None and proposed else doc.path
-        changes = history.of(main_path) if history is not None and main_path else []
+        working, proposed, changes = None, False, []
+        if history is not None:
+            working = history.uncommitted.get(doc.path)
+            proposed = doc.path in history.proposed
+            # A document renamed on this branch has its accepted history under its name on the main branch.
+            changes = history.of(history.proposed.get(doc.path) or doc.path)
         control, found = control_for(doc, changes, people, policy.baseline, policy.tz)
         state = review_state(control, policy.today, policy.due_within_days)
         controls[doc.id] = Control(
             control.revisions, control.next_review, working, proposed, state, history is not None
         )
-        problems.extend(found)
+        if policy.check_approvals:
+            problems.extend(found)
         if working is not None:
             what = "is not committed yet" if working == "untracked" else f"has uncommitted changes ({working})"
             problems.append(

@@ -230,7 +230,9 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
         )
     baseline = _baseline(settings, tz, problems)
     project.history = history
-    project.policy = ControlPolicy(tz, now.date(), baseline, settings.review_due_within_days, serving)
+    project.policy = ControlPolicy(
+        tz, now.date(), baseline, settings.review_due_within_days, serving, not (history and history.shallow)
+    )
     project.controls, found = document_controls(project.documents, history, project.people, project.policy)
     problems.extend(found)
     if history is not None:
