@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Built, DemoProject, Repo, document
+from conftest import Built, DemoProject, Repo, build_env, document
 from imsdocs import Settings, load_project
 from imsdocs.history import HistoryReader
 
@@ -401,3 +406,51 @@ def test_the_check_command_reports_versions_and_reviews(ims: tuple[DemoProject, 
         False,
     )
     assert "Reviews: 0 overdue, 2 due within 30 days, 0 on schedule" in demo.check().stdout
+
+
+def test_mkdocs_serve_shows_an_edit_as_draft_without_reading_the_history_again(ims: tuple[DemoProject, Repo]) -> None:
+    demo, _ = ims
+    port = free_port()
+    log = demo.root.parent / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--verbose", "-a", f"127.0.0.1:{port}"],
+            cwd=demo.root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=build_env(demo.today or ""),
+        )
+    try:
+        page = f"http://127.0.0.1:{port}/policies/scope/"
+        assert "DRAFT" not in wait_for(page, lambda html: "POL-001" in html)
+        demo.write("policies/scope.md", document("POL-001", '"4.1", "4.2"', title="Scope Statement", body="Editing."))
+        assert "uncommitted changes" in wait_for(page, lambda html: "DRAFT" in html)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    output = log.read_text(encoding="utf-8")
+    assert "INFO    -  imsdocs: policies/scope.md: POL-001 has uncommitted changes (modified)" in output
+    assert "WARNING" not in output
+    assert output.count("git history read (main)") == 1 and "git history reused (main)" in output
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, ready: Callable[[str], bool], seconds: float = 30) -> str:
+    """The page at `url` once `ready` accepts it (the server starts, then rebuilds after an edit)."""
+    deadline = time.monotonic() + seconds
+    html = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                html = response.read().decode("utf-8")
+            if ready(html):
+                return html
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never became ready; last response: {html[:300]!r}")

@@ -42,7 +42,11 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         root = Path(config.config_file_path).parent
         settings = from_options(root, {**self.config, "repo_url": config.repo_url})
+        passes = self.reader.passes if self.reader else 0
         self.project = load_project(settings, reader=self.reader, serving=self.serving)
+        if self.reader is not None and self.project.history is not None:
+            reused = self.reader.passes == passes
+            log.debug("git history %s (%s)", "reused" if reused else "read", self.project.history.branch)
         self.renderer = Renderer(self.project)
         self.by_uri = {doc.src_uri: doc for doc in self.project.documents}
         errors = 0
