@@ -54,6 +54,7 @@ class Project:
     history: History | None = None
     controls: dict[str, Control] = field(default_factory=dict)
     policy: ControlPolicy | None = None
+    _by_id: dict[str, Document] = field(default_factory=dict, repr=False)
 
     def control(self, doc: Document) -> Control:
         return self.controls.get(doc.id) or Control((), None, history_known=False)
@@ -63,7 +64,9 @@ class Project:
         return not d.has_errors(self.diagnostics)
 
     def document(self, doc_id: str) -> Document | None:
-        return next((doc for doc in self.documents if doc.id == doc_id), None)
+        if len(self._by_id) != len(self.documents):  # templates ask once per link: index, don't scan
+            self._by_id = {doc.id: doc for doc in reversed(self.documents)}
+        return self._by_id.get(doc_id)
 
 
 def source_files(settings: Settings) -> list[tuple[Path, str]]:

@@ -106,6 +106,11 @@ class Renderer:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.pages = Pages(project.settings.compliance_dir)
+        self._shown: list[StandardCoverage] | None = None
+        self._produced: dict[str, list[Document]] = {}
+        for doc in project.documents:
+            if doc.record is not None:
+                self._produced.setdefault(doc.record.produced_by, []).append(doc)
 
     # -- links -------------------------------------------------------------------------------
     def link(self, text: str, target: str, origin: str, anchor: str = "") -> Markup:
@@ -124,8 +129,10 @@ class Renderer:
     # -- which standards get pages -----------------------------------------------------------
     def shown_standards(self) -> list[StandardCoverage]:
         """In-scope standards, and others that documents claim (shown, never failing the build)."""
-        claimed = {c.standard for doc in self.project.documents for c in doc.claims}
-        return [s for s in self.project.coverage.values() if s.in_scope or s.catalogue.key in claimed]
+        if self._shown is None:  # asked once per table row
+            claimed = {c.standard for doc in self.project.documents for c in doc.claims}
+            self._shown = [s for s in self.project.coverage.values() if s.in_scope or s.catalogue.key in claimed]
+        return self._shown
 
     def soa_standard(self) -> StandardCoverage | None:
         for standard in self.project.coverage.values():
@@ -187,7 +194,7 @@ class Renderer:
                 claims.setdefault(claim.standard, []).append(
                     (claim.clause, catalogue.clauses[claim.clause].display_title)
                 )
-        produced = [d for d in self.project.documents if d.record is not None and d.record.produced_by == doc.id]
+        produced = self._produced.get(doc.id, [])
         return self._render("document_footer.md.j2", doc.src_uri, doc=doc, claims=claims, produced=produced)
 
     # -- document control ----------------------------------------------------------------------
