@@ -43,7 +43,7 @@ STANDARD = "bench:2026"
 SOURCES = ("policies", "procedures", "records")
 MARKER = ".imsdocs-bench"  # a --workdir holding this file was made by us and may be emptied
 
-# Targets: (label, measured value key, comparison, limit)
+# Targets of the design, checked at the end.
 MAX_IMSDOCS_OVER_PLAIN = 1.2
 MAX_GIT_PASS_SECONDS = 1.0
 MIN_GIT_PLUGINS_OVER_IMSDOCS = 5.0
@@ -187,6 +187,8 @@ PLAIN_CONFIG = (
     COMMON_CONFIG
     + """\
 docs_dir: ..
+hooks:
+  - hooks.py
 exclude_docs: |
   /docs/
   /requirements_map/
@@ -204,6 +206,14 @@ GIT_CONFIG = (
   - git-authors
 """
 )
+# mkdocs-material reads a page's front-matter `status` as a badge and renders it in every page's
+# navigation (N x N spans). imsdocs drops that key (its status means something else), so the
+# baseline drops it too; otherwise the baseline would render a different, heavier site.
+HOOKS = """\
+def on_page_markdown(markdown, page, **kwargs):
+    page.meta.pop("status", None)
+    return markdown
+"""
 
 
 @dataclass
@@ -262,8 +272,6 @@ class Stats:
     editorial: int = 0
     pure_renames: int = 0
     edit_renames: int = 0
-    additions: int = 0
-    edits: int = 0
 
 
 @dataclass
@@ -271,9 +279,9 @@ class Repository:
     """What the generator leaves behind, for the checks after the builds."""
 
     root: Path
-    documents: int
     stats: Stats
-    sample_path: str  # a document with several changes, to look at in the built sites
+    sample_path: str  # the document changed most often, to look at in the built sites
+    sample_changes: int
     authors: set[str] = field(default_factory=set)
 
 
@@ -328,7 +336,7 @@ class Generator:
         self.tree: dict[str, int] = {}  # path -> blob mark on the main branch
         self.main: int | None = None  # mark of the main branch's tip
         self.pr = 100
-        self.clock = int(datetime.datetime(2019, 1, 7, 8, 0, tzinfo=datetime.UTC).timestamp())
+        self.clock = int(datetime.datetime(2020, 6, 1, 8, 0, tzinfo=datetime.UTC).timestamp())
         # Spread the history over about six years whatever its length.
         self.step = 6 * 365 * 86400 // max(commits, 1)
         self.docs = self._documents()
@@ -383,30 +391,30 @@ class Generator:
         return f"{r.choice(SUBJECTS)} {r.choice(VERBS)} {r.choice(OBJECTS)} {r.choice(WHEN)}."
 
     def _line(self, kind: str) -> str:
-        style = self.rng.random()
         if kind == "table":
-            day = datetime.date(2019, 1, 1) + datetime.timedelta(days=self.rng.randint(0, 2500))
-            return f"| {day} | {self.rng.choice(OBJECTS).capitalize()} | {self.rng.choice(('Open', 'Closed', 'Accepted'))} |"
-        if style < 0.3:
-            return f"- {self._sentence()}"
-        return self._sentence()
+            day = datetime.date(2020, 1, 1) + datetime.timedelta(days=self.rng.randint(0, 2300))
+            outcome = self.rng.choice(("Open", "Closed", "Accepted"))
+            return f"| {day} | {self.rng.choice(OBJECTS).capitalize()} | {outcome} |"
+        return f"- {self._sentence()}" if kind == "bullet" else self._sentence()
 
     def _body(self, kind: str, topic: str) -> list[str]:
-        """10 to 40 lines under the document's sections."""
+        """10 to 40 lines: each section a heading, a paragraph (one sentence a line) and a list or a table."""
         target = self.rng.randint(10, 40)
         sections = SECTIONS[kind]
-        per_section = max(1, (target - 3 * len(sections)) // len(sections))
+        per_section = max(2, (target - 4 * len(sections)) // len(sections))
         lines: list[str] = []
         for section in sections:
             lines += [f"## {section}", ""]
             if section == "Entries":
                 lines += ["| Date | Subject | Outcome |", "| --- | --- | --- |"]
-                lines += [self._line("table") for _ in range(max(2, per_section - 2))]
-            elif section == "Purpose":
-                lines.append(f"This document describes how Kestrel handles {topic}.")
-                lines += [self._line("text") for _ in range(per_section - 1)]
+                lines += [self._line("table") for _ in range(per_section)]
             else:
-                lines += [self._line("text") for _ in range(per_section)]
+                paragraph = (per_section + 1) // 2
+                if section == "Purpose":
+                    lines.append(f"This document describes how Kestrel handles {topic}.")
+                    paragraph -= 1
+                lines += [self._line("text") for _ in range(paragraph)]
+                lines += [""] + [self._line("bullet") for _ in range(per_section - paragraph)]
             lines.append("")
         return lines[:40]
 
@@ -414,7 +422,8 @@ class Generator:
         """One small content change: a line replaced, added or removed; sometimes the status moves on."""
         content = [i for i, line in enumerate(doc.body) if line and not line.startswith(("#", "| Date", "| ---"))]
         index = self.rng.choice(content)
-        kind = "table" if doc.body[index].startswith("|") else "text"
+        line = doc.body[index]
+        kind = "table" if line.startswith("|") else "bullet" if line.startswith("- ") else "text"
         roll = self.rng.random()
         if roll < 0.6 or (roll < 0.8 and len(doc.body) >= 40):
             doc.body[index] = self._line(kind)
@@ -451,7 +460,6 @@ class Generator:
         for doc in add:
             doc.mark = self.out.blob(doc.render())
             ops.append((doc.path, doc.mark))
-            self.stats.additions += 1
             self.changes[doc.number] += 1
         for doc in docs:
             roll = self.rng.random()
@@ -469,7 +477,6 @@ class Generator:
                 self._edit(doc)
                 doc.mark = self.out.blob(doc.render())
                 ops.append((doc.path, doc.mark))
-                self.stats.edits += 1
             self.changes[doc.number] += 1
         return ops
 
@@ -505,6 +512,7 @@ class Generator:
             ("requirements_map/bench.yml", catalogue_yaml()),
             ("requirements_map/applicability.yml", APPLICABILITY),
             ("README.md", "# Bench IMS\n\nSynthetic repository generated by bench/run.py.\n"),
+            *((f"{folder}/.keep", "") for folder in SOURCES),  # imsdocs wants every source folder, even an empty one
         ]
         ops: list[tuple[str, int | None]] = [(path, self.out.blob(text)) for path, text in setup]
         ops += self._change([], live)
@@ -633,14 +641,16 @@ def generate(root: Path, documents: int, commits: int, seed: int) -> Repository:
     importer.stdin.close()
     if importer.wait() != 0:
         raise SystemExit("git fast-import failed")
-    git(root, "branch", "-D", "topic")
+    if generator.stats.branch_commits:
+        git(root, "branch", "-D", "topic")  # merged pull-request branches are deleted, as on GitHub
     git(root, "reset", "-q", "--hard", "main")  # the import writes objects only; check the tree out
     (root / ".bench").mkdir()
     (root / ".bench" / "mkdocs-plain.yml").write_text(PLAIN_CONFIG, encoding="utf-8")
     (root / ".bench" / "mkdocs-git.yml").write_text(GIT_CONFIG, encoding="utf-8")
+    (root / ".bench" / "hooks.py").write_text(HOOKS, encoding="utf-8")
     # The sample document for the checks: one changed several times, so creation != last update.
     sample = max(generator.docs, key=lambda doc: generator.changes[doc.number])
-    return Repository(root, documents, generator.stats, sample.path, generator.authors)
+    return Repository(root, generator.stats, sample.path, generator.changes[sample.number], generator.authors)
 
 
 # --- measuring ------------------------------------------------------------------------------------
@@ -651,13 +661,19 @@ class Build:
     seconds: float
     output: str
     site: Path
+    pages: int  # index.html files in the site (use_directory_urls: one per page)
 
     @property
     def warnings(self) -> list[str]:
         return [line for line in self.output.splitlines() if line.startswith("WARNING")]
 
-    def pages(self) -> int:
-        return sum(1 for _ in self.site.rglob("index.html"))
+
+def warning_kind(line: str) -> str:
+    """The first words of a warning without its location, ids and numbers, to count warnings by kind."""
+    text = re.sub(r"^WARNING\s*-\s*([\w.-]+: )?", "", line)
+    text = re.sub(r"^\S+\.md(:\d+)?: ", "", text)
+    text = re.sub(r"\b[A-Z]+-\d+\b|\b[0-9a-f]{7,40}\b|\d[\d.-]*", "#", text)
+    return " ".join(text.split()[:5])
 
 
 def best_of(repeat: int, run: Callable[[], float], label: str) -> float:
@@ -689,7 +705,7 @@ def build(repo: Path, config: str, site: Path, repeat: int, label: str) -> Build
         return elapsed
 
     seconds = best_of(repeat, once, label)
-    return Build(seconds, last[0].stdout + last[0].stderr, site)
+    return Build(seconds, last[0].stdout + last[0].stderr, site, sum(1 for _ in site.rglob("index.html")))
 
 
 def time_git_pass(repo: Path, repeat: int) -> tuple[float, int]:
@@ -702,7 +718,7 @@ def time_git_pass(repo: Path, repeat: int) -> tuple[float, int]:
         start = time.perf_counter()
         history = read_history(repo, list(SOURCES), "HEAD")
         elapsed = time.perf_counter() - start
-        found = len(history.changes)
+        found = sum(1 for path in history.changes if path.endswith(".md"))
         return elapsed
 
     return best_of(repeat, once, "git pass"), found
@@ -719,7 +735,7 @@ def check_git_pages(built: Build, repo: Repository) -> list[str]:
         problems.append(f"{page}: expected a revision and a creation date, found {dates}")
     elif any(today in d for d in dates):
         problems.append(f"{page}: a date is today ({dates}): the plugin fell back to the build date")
-    elif dates[0] == dates[1]:
+    elif dates[0] == dates[1] and repo.sample_changes >= 3:
         problems.append(f"{page}: creation and revision dates are equal ({dates}) for a document changed many times")
     if not any(name in html for name in repo.authors):
         problems.append(f"{page}: no author of the generated history on the page")
@@ -789,29 +805,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = check_git_pages(plugins, repo)
         if histories != args.documents:
             problems.append(f"read_history found {histories} documents, expected {args.documents}")
-        if plain.pages() != args.documents:
-            problems.append(f"the plain site has {plain.pages()} pages, expected {args.documents}")
+        if plain.pages != args.documents:
+            problems.append(f"the plain site has {plain.pages} pages, expected {args.documents}")
     finally:
         if temporary and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    kinds = collections.Counter(re.sub(r"^WARNING\s*-\s*(\S+).*", r"\1", w) for w in ims.warnings)
+    kinds = collections.Counter(warning_kind(w) for w in ims.warnings)
     rows = [
         ("documents", f"{args.documents}"),
         ("commits", f"{total}"),
         ("generation (not measured)", f"{generation:.1f} s"),
-        ("plain build", f"{plain.seconds:.2f} s  ({plain.pages()} pages, {len(plain.warnings)} warnings)"),
-        ("imsdocs build", f"{ims.seconds:.2f} s  ({ims.pages()} pages, {len(ims.warnings)} warnings)"),
+        ("plain build", f"{plain.seconds:.2f} s  ({plain.pages} pages, {len(plain.warnings)} warnings)"),
+        ("imsdocs build", f"{ims.seconds:.2f} s  ({ims.pages} pages, {len(ims.warnings)} warnings)"),
         ("imsdocs / plain", f"{ims.seconds / plain.seconds:.2f}"),
         ("git pass (read_history)", f"{git_pass:.3f} s  ({histories} documents)"),
-        ("git plugins build", f"{plugins.seconds:.2f} s  ({plugins.pages()} pages, {len(plugins.warnings)} warnings)"),
+        ("git plugins build", f"{plugins.seconds:.2f} s  ({plugins.pages} pages, {len(plugins.warnings)} warnings)"),
         ("git plugins / imsdocs", f"{plugins.seconds / ims.seconds:.2f}"),
     ]
     print(f"\nResults (best of {args.repeat}; {versions()})")
     for label, value in rows:
         print(f"  {label:<27} {value}")
     if kinds:
-        print("  imsdocs warnings by logger: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+        print("  imsdocs warnings: " + "; ".join(f"{n} x '{k} ...'" for k, n in kinds.most_common(4)))
     targets = [
         (f"imsdocs build <= {MAX_IMSDOCS_OVER_PLAIN} x plain", ims.seconds <= MAX_IMSDOCS_OVER_PLAIN * plain.seconds),
         (f"git pass < {MAX_GIT_PASS_SECONDS:g} s", git_pass < MAX_GIT_PASS_SECONDS),

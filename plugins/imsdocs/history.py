@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -143,8 +144,11 @@ class HistoryReader:
             else:
                 history = History(tip, repo.git.rev_parse("--is-shallow-repository").strip() == "true")
                 history.branch, history.branch_found = ref, found
-                _replay(_log(repo, ref, scope), history, relative)
-                _add_pull_request_authors(repo, ref, history)
+                # The two git processes run side by side; parsing the first overlaps the second.
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    parents = pool.submit(_parents, repo, tip)
+                    _replay(_log(repo, ref, scope), history, relative)
+                    _add_pull_request_authors(parents.result(), tip, history)
                 history.proposed = _proposed(repo, ref, tip, head, scope, relative)
                 self._key, self._cached = key, history
                 self.passes += 1
@@ -220,23 +224,26 @@ def _log(repo: git.Repo, ref: str, scope: Sequence[str]) -> str:
     )
 
 
-def _add_pull_request_authors(repo: git.Repo, ref: str, history: History) -> None:
+def _parents(repo: git.Repo, tip: str) -> str:
+    """Every commit with its parents and author: one pass over commits only (no diffs)."""
+    return str(repo.git.log(tip, f"--format=%H{_FIELD}%P{_FIELD}%an"))
+
+
+def _add_pull_request_authors(parents_output: str, tip: str, history: History) -> None:
     """A merge commit's author is whoever pressed the button; the change's authors are the
-    authors of the commits the merge brought in. One more pass, over commits only (no diffs)."""
+    authors of the commits the merge brought in."""
     merges = {c.commit for changes in history.changes.values() for c in changes if c.is_merge}
     if not merges:
         return
     graph: dict[str, tuple[list[str], str]] = {}
     first_parent: set[str] = set()
-    for line in repo.git.log(ref, f"--format=%H{_FIELD}%P{_FIELD}%an").splitlines():
-        commit, parents, author = line.split(_FIELD)
-        graph[commit] = (parents.split(), author)
-    tip = repo.git.rev_parse(ref + "^{commit}").strip()
+    for line in parents_output.splitlines():
+        commit, parent_list, author = line.split(_FIELD)
+        graph[commit] = (parent_list.split(), author)
     cursor: str | None = tip
     while cursor is not None and cursor in graph:
         first_parent.add(cursor)
-        parents = graph[cursor][0]
-        cursor = parents[0] if parents else None
+        cursor = next(iter(graph[cursor][0]), None)
     authors: dict[str, tuple[str, ...]] = {}
     for merge in merges:
         names: list[str] = []
@@ -246,10 +253,10 @@ def _add_pull_request_authors(repo: git.Repo, ref: str, history: History) -> Non
             if commit in seen or commit in first_parent or commit not in graph:
                 continue
             seen.add(commit)
-            parents, author = graph[commit]
+            commit_parents, author = graph[commit]
             if author not in names:
                 names.append(author)
-            stack.extend(parents)
+            stack.extend(commit_parents)
         authors[merge] = tuple(sorted(names))
     for path, changes in history.changes.items():
         history.changes[path] = [
