@@ -237,15 +237,25 @@ def build_env(today: str = EXAMPLE_TODAY) -> dict[str, str]:
     return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": str(epoch)}
 
 
+def build_example(root: Path, site: Path, today: str = EXAMPLE_TODAY, *, strict: bool = True) -> Built:
+    """A real `mkdocs build` of the example IMS at `root` on `today`."""
+    args = [sys.executable, "-m", "mkdocs", "build", "-d", str(site), *(["--strict"] if strict else [])]
+    result = subprocess.run(args, cwd=root, capture_output=True, text=True, env=build_env(today), check=False)
+    return Built(result.returncode, result.stdout + result.stderr, site)
+
+
 @pytest.fixture(scope="session")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The repository's own example IMS, with a history, built strictly once per test session."""
+def example_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's own example IMS, with the history of `example_repo`."""
     root = tmp_path_factory.mktemp("example") / "kestrel"
     example_repo(root)
-    site = root / "site"
-    args = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)]
-    result = subprocess.run(args, cwd=root, capture_output=True, text=True, env=build_env(), check=False)
-    return Built(result.returncode, result.stdout + result.stderr, site)
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_site(example_root: Path) -> Built:
+    """The example IMS built strictly once per test session, on EXAMPLE_TODAY."""
+    return build_example(example_root, example_root / "site")
 
 
 WriteFile = Callable[[str, str], Path]

@@ -43,7 +43,7 @@ def text(html: str) -> str:
 def control_block(built: Built, page: str) -> dict[str, str]:
     """The control block at the top of a document page, as field -> value."""
     html = built.html(page)
-    table = html[html.index("<table>") : html.index("</table>")]
+    table = html[html.index("<table data-ims-control") : html.index("</table>")]
     fields: dict[str, str] = {}
     for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
         cells = [text(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, Built, build_env, example_repo
+from conftest import REPO, Built, build_env, build_example, example_repo
 
 
 def rows(html: str) -> list[str]:
@@ -136,14 +137,40 @@ def test_a_policy_ends_with_its_revision_history_newest_first(example_site: Buil
     assert re.fullmatch(r"[0-9a-f]{10}", history[3][5])  # no merge request: the commit
 
 
-def test_home_page_and_register_list_reviews_due_soon(example_site: Built) -> None:
+def test_the_example_needs_no_review_for_a_year_after_its_import(example_site: Built) -> None:
     home = example_site.html("index.html")
-    due = home[home.index("Reviews due within 30 days") :]
-    due_rows = cells(due[: due.index("</table>")])[1:]
-    # Monthly records imported on 20 November are due on 20 December; the build runs on 5 December.
-    assert [row[0].split()[0] for row in due_rows] == ["REC-006", "REC-042"]
-    assert all(row[2] == "2026-12-20" for row in due_rows)
-    assert "Reviews overdue" not in home
+    assert "Reviews overdue" not in home and "Reviews due within" not in home
     register = {row[0]: row for row in cells(example_site.html("compliance/register/index.html"))}
-    assert register["REC-006"][-1] == "2026-12-20 (due soon)"
-    assert register["POL-021"][-3:] == ["2.1", "2026-12-01", "2027-12-01"]
+    assert register["REC-006"][-1] == "2027-11-20"  # 12 months after the import
+    assert register["POL-021"][-3:] == ["2.1", "2026-12-01", "2027-12-01"]  # 12 months after its last change
+
+
+def test_a_year_on_every_unchanged_document_is_overdue_and_the_strict_build_says_how_to_fix_it(
+    example_root: Path, tmp_path: Path
+) -> None:
+    later = build_example(example_root, tmp_path / "site", "2027-11-25T09:00:00+00:00")
+    assert later.returncode == 1
+    overdue = re.findall(r"imsdocs: (\S+\.md):\d+: (\S+) was due for review on (\S+) \(every 12 months\)", later.output)
+    assert len(overdue) == 65  # every document but POL-021, changed by merge requests in December
+    assert ("records/nonconformity-log.md", "REC-006", "2027-11-20") in overdue
+    assert "'last_reviewed: 2027-11-25'" in later.output
+
+    home = later.html("index.html")
+    overdue_rows = cells(home[home.index("Reviews overdue") :].split("</table>")[0])[1:]
+    assert len(overdue_rows) == 65 and all(row[2] == "2027-11-20" for row in overdue_rows)
+    due = home[home.index("Reviews due within 30 days") :]
+    assert [row[0].split()[0] for row in cells(due[: due.index("</table>")])[1:]] == ["POL-021"]
+    register = {row[0]: row for row in cells(later.html("compliance/register/index.html"))}
+    assert register["REC-006"][-1] == "2027-11-20 (overdue)"
+    assert register["POL-021"][-1] == "2027-12-01 (due soon)"
+
+
+def test_search_previews_a_document_by_its_text_not_by_its_control_block(example_site: Built) -> None:
+    index = json.loads(example_site.html("search/search_index.json"))
+    entries = {entry["location"]: entry for entry in index["docs"]}
+    policy = entries["policies/access-control-policy/"]
+    assert policy["title"] == "Access Control and Identity Policy"
+    assert "POL-021" not in policy["text"] and "uncontrolled when printed" not in policy["text"]
+    assert entries["policies/access-control-policy/#purpose"]["text"].startswith("<p>Kestrel engineers")
+    # The revision history stays searchable: a pull request title finds the document it changed.
+    assert "Reword the supplier rule" in entries["policies/access-control-policy/#revision-history"]["text"]

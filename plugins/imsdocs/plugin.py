@@ -90,6 +90,11 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
             )
         return self.renderer.expand_markers(markdown, uri)
 
+    # The control block and revision history go in as HTML after Markdown, which need not parse them.
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        document = self.by_uri.get(page.file.src_uri)
+        return html if document is None else self.renderer.document_tables(html, document)
+
     # Readers expect the documents first and the compliance views last, not MkDocs' alphabetical order.
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         compliance = self.project.settings.compliance_dir.strip("/")

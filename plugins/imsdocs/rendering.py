@@ -40,6 +40,10 @@ _ESCAPES = {
 _ESCAPE_PATTERN = re.compile("|".join(re.escape(c) for c in _ESCAPES))
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 ATTENTION_MARKER = "<!-- imsdocs:attention -->"
+# The control block and the revision history are HTML, put in place after Markdown has run: as
+# Markdown tables they cost more to convert than the document itself (see bench/).
+CONTROL_TABLE_MARKER = Markup("<!-- imsdocs:control-table -->")
+REVISION_HISTORY_MARKER = Markup("<!-- imsdocs:revision-history -->")
 
 
 def escape(value: object) -> str:
@@ -186,6 +190,16 @@ class Renderer:
     def document_header(self, doc: Document) -> str:
         return self._render("document_header.md.j2", doc.src_uri, doc=doc)
 
+    def document_tables(self, html: str, doc: Document) -> str:
+        """The converted page of `doc` with its control block and revision history in place."""
+        for marker, template in (
+            (CONTROL_TABLE_MARKER, "control_table.html.j2"),
+            (REVISION_HISTORY_MARKER, "revision_history.html.j2"),
+        ):
+            if marker in html:
+                html = html.replace(marker, self._render(template, doc.src_uri, doc=doc), 1)
+        return html
+
     def document_footer(self, doc: Document) -> str:
         claims: dict[str, list[tuple[str, str]]] = {}
         for claim in doc.claims:
@@ -198,6 +212,9 @@ class Renderer:
         return self._render("document_footer.md.j2", doc.src_uri, doc=doc, claims=claims, produced=produced)
 
     # -- document control ----------------------------------------------------------------------
+    CONTROL_TABLE_MARKER = CONTROL_TABLE_MARKER
+    REVISION_HISTORY_MARKER = REVISION_HISTORY_MARKER
+
     def control(self, doc: Document) -> Control:
         return self.project.control(doc)
 
@@ -220,7 +237,7 @@ class Renderer:
         return "not recorded (imported)" if revision.imported else "not recorded"
 
     def reference(self, change: Change) -> Markup:
-        """The pull request ("#12", GitLab's "!42"), else the commit; linked when `repo_url` is set."""
+        """The pull request ("#12", GitLab's "!42"), else the commit, as HTML; linked when `repo_url` is set."""
         url = (self.project.settings.repo_url or "").rstrip("/")
         gitlab, bitbucket = "gitlab" in url, "bitbucket" in url
         label = change.pull_request or change.commit[:10]
@@ -233,7 +250,7 @@ class Renderer:
             target = "/-/merge_requests/" + label[1:]
         else:
             target = ("/pull-requests/" if bitbucket else "/pull/") + label[1:]
-        return Markup(f"[{escape(label)}]({url}{target})")
+        return Markup(f'<a href="{escape(url + target)}">{escape(label)}</a>')
 
     def review_note(self, doc: Document) -> str:
         state = self.control(doc).review

@@ -35,12 +35,9 @@
 
   function setUp() {
     document.querySelectorAll("article table:not([data-ims-ready])").forEach(function (table) {
+      // Without a header row (the control block: fields, not a list) there is nothing to sort.
       if (!table.tHead) { return; }
       table.dataset.imsReady = "1";  // not a class: Material styles only tables without one
-      // The control block is a list of fields laid out as a table: nothing to sort or filter.
-      var wrapper = table.closest(".md-typeset__scrollwrap") || table;
-      var before = wrapper.previousElementSibling;
-      if (before && before.classList.contains("ims-control-block")) { return; }
       new Tablesort(table);
       if (table.tBodies[0] && table.tBodies[0].rows.length > 8) { addFilter(table); }
     });
