@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import imsdocs.history as history_module
 from conftest import Repo
 from imsdocs.control import approval_checks, control_for, review_state, versions
 from imsdocs.documents import Document, ReviewInterval
-from imsdocs.history import HistoryError, pull_request_number, read_history
+from imsdocs.history import HistoryError, HistoryReader, pull_request_number, read_history
 from imsdocs.people import Person
 
 BODY = "".join(f"Rule {n}: staff follow the access rules of section {n}.\n" for n in range(1, 21))
@@ -90,6 +91,41 @@ def test_delete_and_restore_continues_the_same_history(repo: Repo) -> None:
     repo.commit("Restore the French policy", "2026-04-02T09:00:00+01:00")
     changes = read_history(repo.root, ["policies"]).of("policies/Politique d'accès é.md")
     assert [c.subject for c in changes] == ["Import the IMS", "Restore the French policy"]
+
+
+def test_a_document_moved_into_the_folders_starts_its_history_and_one_moved_out_ends_it(repo: Repo) -> None:
+    repo.write("drafts/supplier.md", "Supplier rules\n" + BODY)
+    repo.commit("Draft the supplier policy outside the IMS", "2026-04-01T09:00:00+01:00")
+    repo.git("mv", "drafts/supplier.md", "policies/supplier.md")
+    repo.commit("Adopt the supplier policy", "2026-04-02T09:00:00+01:00")
+    (repo.root / "archive").mkdir()
+    repo.git("mv", "policies/access-control-policy.md", "archive/access-control-policy.md")
+    repo.commit("Archive the access policy", "2026-04-03T09:00:00+01:00")
+    history = read_history(repo.root, ["policies"])
+    adopted = history.of("policies/supplier.md")
+    assert [(c.subject, c.renamed_only) for c in adopted] == [("Adopt the supplier policy", False)]
+    assert sorted(history.changes) == ["policies/Politique d'accès é.md", "policies/supplier.md"]
+
+
+def test_a_long_history_read_by_several_git_processes_equals_one_pass(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    current = "policies/access-control-policy.md"
+    for n in range(1, 25):
+        repo.write(f"policies/p{n % 5}.md", f"version {n}\n" + BODY)
+        if n % 6 == 0:  # renames that straddle the points where the history is split
+            repo.git("mv", current, f"policies/access-{n}.md")
+            current = f"policies/access-{n}.md"
+            repo.write(current, f"renamed at {n}\n" + BODY)
+        repo.commit(f"Change {n} (#{100 + n})", f"2026-05-{n:02d}T09:00:00+02:00")
+    one_pass = HistoryReader(processes=1).read(repo.root, ["policies"])
+    monkeypatch.setattr(history_module, "_STRETCH_MIN_COMMITS", 2)
+    reader = HistoryReader(processes=3)
+    in_stretches = reader.read(repo.root, ["policies"])
+    assert in_stretches.changes == one_pass.changes
+    renamed = in_stretches.of("policies/access-24.md")
+    assert [c.subject for c in renamed][:2] == ["Import the IMS", "Merge pull request #12 from kestrel/mfa"]
+    assert [c.path for c in renamed][-4:] == [f"policies/access-{n}.md" for n in (6, 12, 18, 24)]
 
 
 def test_shallow_clone_is_detected(repo: Repo, tmp_path: Path) -> None:

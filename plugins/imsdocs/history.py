@@ -8,6 +8,7 @@ This module only reads git; what the changes mean (versions, approvals) is decid
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -116,7 +117,8 @@ class HistoryReader:
     again, the pass over the whole history does not.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, processes: int | None = None) -> None:
+        self.processes = processes or os.cpu_count() or 1  # git processes for one long history
         self._key: tuple[str, ...] | None = None
         self._cached: History | None = None
         self.passes = 0  # how many full passes ran (tests and the benchmark read it)
@@ -144,10 +146,16 @@ class HistoryReader:
             else:
                 history = History(tip, repo.git.rev_parse("--is-shallow-repository").strip() == "true")
                 history.branch, history.branch_found = ref, found
-                # The two git processes run side by side; parsing the first overlaps the second.
-                with ThreadPoolExecutor(max_workers=1) as pool:
+                # The pass is split into stretches of the main branch read by git processes side by
+                # side, one per CPU, beside the parents pass; git's diffing is the bulk of the time.
+                ranges = _stretches(repo, tip, self.processes)
+                with ThreadPoolExecutor(max_workers=len(ranges) + 1) as pool:
                     parents = pool.submit(_parents, repo, tip)
-                    _replay(_log(repo, ref, scope), history, relative)
+                    # A repository of its own is read whole: a path filter would make git compare
+                    # every commit's tree twice (to select commits, then to list their changes).
+                    limit = scope if relative != "." else []
+                    logs = list(pool.map(lambda revisions: _log(repo, revisions, limit), ranges))
+                    _replay("".join(logs), history, relative, scope)
                     _add_pull_request_authors(parents.result(), tip, history)
                 history.proposed = _proposed(repo, ref, tip, head, scope, relative)
                 self._key, self._cached = key, history
@@ -206,6 +214,23 @@ def _resolve_branch(repo: git.Repo, branch: str) -> tuple[str, bool]:
     return "HEAD", False
 
 
+# Below this many accepted changes one `git log` is quick enough; more processes would only add start-up time.
+_STRETCH_MIN_COMMITS = 1000
+
+
+def _stretches(repo: git.Repo, tip: str, processes: int) -> list[str]:
+    """Revision ranges that together cover the first-parent history of `tip`, oldest first."""
+    parts = min(processes, 4)
+    if parts < 2:
+        return [tip]
+    chain = str(repo.git.rev_list("--first-parent", tip)).split()  # newest first
+    if len(chain) < _STRETCH_MIN_COMMITS:
+        return [tip]
+    cuts = [chain[len(chain) * k // parts] for k in range(parts - 1, 0, -1)]  # oldest first
+    # `A..B --first-parent` walks B's first parents down to A, which is on that chain.
+    return [cuts[0]] + [f"{older}..{newer}" for older, newer in zip(cuts, cuts[1:] + [tip], strict=True)]
+
+
 def _log(repo: git.Repo, ref: str, scope: Sequence[str]) -> str:
     # -z prints paths raw, so non-ASCII names need no core.quotepath setting.
     return str(
@@ -218,8 +243,7 @@ def _log(repo: git.Repo, ref: str, scope: Sequence[str]) -> str:
             "-z",
             "--reverse",
             f"--format={_FORMAT}",
-            "--",
-            *scope,
+            *(["--", *scope] if scope else []),
         )
     )
 
@@ -311,8 +335,12 @@ def _uncommitted(repo: git.Repo, scope: Sequence[str], relative: str) -> dict[st
     return states
 
 
-def _replay(output: str, history: History, relative: str) -> None:
-    """Walk commits oldest to newest, carrying each document's identity through renames."""
+def _replay(output: str, history: History, relative: str, scope: Sequence[str]) -> None:
+    """Walk commits oldest to newest, carrying each document's identity through renames.
+
+    Only paths under `scope` count: a file moved out of it is deleted, one moved into it is added.
+    """
+    prefixes = tuple(folder.rstrip("/") + "/" for folder in scope)
     identity: dict[str, int] = {}  # current path -> identity
     deleted: dict[str, int] = {}  # a deleted path keeps its identity, so a restore continues it
     by_identity: dict[int, list[Change]] = {}
@@ -336,6 +364,12 @@ def _replay(output: str, history: History, relative: str) -> None:
                 old = new = tokens[i + 1]
                 i += 2
             kind = code[0]
+            if not new.startswith(prefixes):
+                if kind != "R" or not old.startswith(prefixes):
+                    continue
+                kind = "D"  # moved out of the document folders
+            elif kind == "R" and not old.startswith(prefixes):
+                kind, old = "A", new  # moved in from elsewhere
             if kind == "R":
                 key = identity.pop(old, None)
                 if key is None:
@@ -366,7 +400,7 @@ def _replay(output: str, history: History, relative: str) -> None:
                     editorial="editorial" in (t.lower() for t in change_type),
                     pull_request=pull_request_number(subject, body),
                     path=_strip(new, relative),
-                    renamed_only=code == "R100",
+                    renamed_only=kind == "R" and code == "R100",
                     authors=(author,),
                     summary=summary_of(subject, body),
                 )
