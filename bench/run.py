@@ -3,7 +3,8 @@
 The script generates a synthetic IMS git repository (N documents in policies/, procedures/ and
 records/, C commits: pull-request merges, squash merges, direct commits, editorial changes and
 renames, with fixed dates in several time zones) through `git fast-import`, then measures on the
-same machine, each as a real `mkdocs build` subprocess (best of --repeat runs, wall time):
+same machine, each as a real `mkdocs build` subprocess (wall time; plain and imsdocs in turns, best of
+--repeat runs each):
 
   plain        the same N pages with mkdocs-material and the search plugin only
   imsdocs      the full imsdocs build of the generated repository (not --strict)
@@ -684,28 +685,51 @@ def best_of(repeat: int, run: Callable[[], float], label: str) -> float:
     return min(times)
 
 
-def build(repo: Path, config: str, site: Path, repeat: int, label: str) -> Build:
-    """`mkdocs build` as a user runs it, best wall time of `repeat` runs; output of the last run.
+class Builder:
+    """`mkdocs build` as a user runs it; keeps every run's wall time and the last run's output.
 
     Not -q: it would silence the warnings we count. The output goes to a pipe, so logging costs nothing visible.
     """
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    args = [sys.executable, "-m", "mkdocs", "build", "-f", config, "-d", str(site)]
-    last: list[subprocess.CompletedProcess[str]] = []
 
-    def once() -> float:
-        shutil.rmtree(site, ignore_errors=True)  # every run starts from the same (empty) site folder
+    def __init__(self, repo: Path, config: str, site: Path, label: str) -> None:
+        self.repo, self.site, self.label = repo, site, label
+        self.args = [sys.executable, "-m", "mkdocs", "build", "-f", config, "-d", str(site)]
+        self.times: list[float] = []
+        self.output = ""
+
+    def once(self) -> float:
+        shutil.rmtree(self.site, ignore_errors=True)  # every run starts from the same (empty) site folder
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
         start = time.perf_counter()
-        result = subprocess.run(args, cwd=repo, capture_output=True, text=True, env=env, check=False)
+        result = subprocess.run(self.args, cwd=self.repo, capture_output=True, text=True, env=env, check=False)
         elapsed = time.perf_counter() - start
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
-            raise SystemExit(f"{label} build failed (exit {result.returncode}); its output is above")
-        last[:] = [result]
+            raise SystemExit(f"{self.label} build failed (exit {result.returncode}); its output is above")
+        self.output = result.stdout + result.stderr
+        self.times.append(elapsed)
+        print(f"  {self.label}: run {len(self.times)} {elapsed:.2f} s", flush=True)
         return elapsed
 
-    seconds = best_of(repeat, once, label)
-    return Build(seconds, last[0].stdout + last[0].stderr, site, sum(1 for _ in site.rglob("index.html")))
+    def result(self) -> Build:
+        return Build(min(self.times), self.output, self.site, sum(1 for _ in self.site.rglob("index.html")))
+
+
+def build(repo: Path, config: str, site: Path, repeat: int, label: str) -> Build:
+    """The best wall time of `repeat` runs of one build."""
+    builder = Builder(repo, config, site, label)
+    for _ in range(repeat):
+        builder.once()
+    return builder.result()
+
+
+def build_alternating(builders: Sequence[Builder], repeat: int) -> list[Build]:
+    """Run the builds in turns (A, B, A, B ...): a machine that slows down or speeds up during the
+    run then affects both sides of a ratio alike, instead of whichever happened to run later."""
+    for _ in range(repeat):
+        for builder in builders:
+            builder.once()
+    return [builder.result() for builder in builders]
 
 
 def time_git_pass(repo: Path, repeat: int) -> tuple[float, int]:
@@ -773,13 +797,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=2000, help="number of documents (default 2000)")
     parser.add_argument("--commits", type=int, default=10000, help="number of commits (default 10000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default 3)")
+    parser.add_argument(
+        "--plugin-repeat",
+        type=int,
+        default=1,
+        help="runs of the git-plugin build, by far the slowest (default 1)",
+    )
     parser.add_argument("--workdir", help="folder for the repository and the sites (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated history (default 2026)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    if args.documents < 1 or args.commits < 2 or args.repeat < 1:
-        parser.error("need --documents >= 1, --commits >= 2 and --repeat >= 1")
+    if args.documents < 1 or args.commits < 2 or args.repeat < 1 or args.plugin_repeat < 1:
+        parser.error("need --documents >= 1, --commits >= 2, --repeat >= 1 and --plugin-repeat >= 1")
 
     workdir, temporary = prepare_workdir(args.workdir)
     print(f"imsdocs benchmark in {workdir} ({versions()})", flush=True)
@@ -798,10 +828,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         sites = workdir / "sites"
-        plain = build(repo.root, ".bench/mkdocs-plain.yml", sites / "plain", args.repeat, "plain")
-        ims = build(repo.root, "mkdocs.yml", sites / "imsdocs", args.repeat, "imsdocs")
-        git_pass, histories = time_git_pass(repo.root, args.repeat)
-        plugins = build(repo.root, ".bench/mkdocs-git.yml", sites / "git", args.repeat, "git plugins")
+        plain, ims = build_alternating(
+            [
+                Builder(repo.root, ".bench/mkdocs-plain.yml", sites / "plain", "plain"),
+                Builder(repo.root, "mkdocs.yml", sites / "imsdocs", "imsdocs"),
+            ],
+            args.repeat,
+        )
+        git_pass, histories = time_git_pass(repo.root, max(args.repeat, 5))  # seconds: cheap to repeat
+        plugins = build(repo.root, ".bench/mkdocs-git.yml", sites / "git", args.plugin_repeat, "git plugins")
         problems = check_git_pages(plugins, repo)
         if histories != args.documents:
             problems.append(f"read_history found {histories} documents, expected {args.documents}")
@@ -823,7 +858,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("git plugins build", f"{plugins.seconds:.2f} s  ({plugins.pages} pages, {len(plugins.warnings)} warnings)"),
         ("git plugins / imsdocs", f"{plugins.seconds / ims.seconds:.2f}"),
     ]
-    print(f"\nResults (best of {args.repeat}; {versions()})")
+    print(f"\nResults (best of {args.repeat} alternating runs, git plugins of {args.plugin_repeat}; {versions()})")
     for label, value in rows:
         print(f"  {label:<27} {value}")
     if kinds:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import git
@@ -223,10 +224,11 @@ def _stretches(repo: git.Repo, tip: str, processes: int) -> list[str]:
     parts = min(processes, 4)
     if parts < 2:
         return [tip]
-    chain = str(repo.git.rev_list("--first-parent", tip)).split()  # newest first
-    if len(chain) < _STRETCH_MIN_COMMITS:
+    length = int(repo.git.rev_list("--first-parent", "--count", tip))
+    if length < _STRETCH_MIN_COMMITS:
         return [tip]
-    cuts = [chain[len(chain) * k // parts] for k in range(parts - 1, 0, -1)]  # oldest first
+    # `tip~n` is the n-th first parent: the main branch as it was n accepted changes ago.
+    cuts = str(repo.git.rev_parse(*(f"{tip}~{length * k // parts}" for k in range(parts - 1, 0, -1)))).split()
     # `A..B --first-parent` walks B's first parents down to A, which is on that chain.
     return [cuts[0]] + [f"{older}..{newer}" for older, newer in zip(cuts, cuts[1:] + [tip], strict=True)]
 
@@ -353,7 +355,25 @@ def _replay(output: str, history: History, relative: str, scope: Sequence[str]) 
             tuple(v.strip() for v in f.split(_LIST) if v.strip()) for f in header[8:11]
         )
         tokens = [t for t in status.split("\x00") if t != ""]
-        offset = _offset_minutes(committed_iso)
+        if not tokens:
+            continue
+        change_of = partial(  # what every document this commit touched shares
+            Change,
+            commit=commit,
+            is_merge=len(parents.split()) > 1,
+            author=author,
+            author_email=email,
+            authored_at=int(authored),
+            committed_at=int(committed),
+            committer_offset_minutes=_offset_minutes(committed_iso),
+            subject=subject,
+            approvers=approvers,
+            reviewers=reviewers,
+            editorial="editorial" in (t.lower() for t in change_type),
+            pull_request=pull_request_number(subject, body),
+            authors=(author,),
+            summary=summary_of(subject, body),
+        )
         i = 0
         while i < len(tokens):
             code = tokens[i].strip()
@@ -385,26 +405,8 @@ def _replay(output: str, history: History, relative: str, scope: Sequence[str]) 
             else:
                 key = identity.get(new) or (next_identity := next_identity + 1)
             identity[new] = key
-            by_identity.setdefault(key, []).append(
-                Change(
-                    commit=commit,
-                    is_merge=len(parents.split()) > 1,
-                    author=author,
-                    author_email=email,
-                    authored_at=int(authored),
-                    committed_at=int(committed),
-                    committer_offset_minutes=offset,
-                    subject=subject,
-                    approvers=approvers,
-                    reviewers=reviewers,
-                    editorial="editorial" in (t.lower() for t in change_type),
-                    pull_request=pull_request_number(subject, body),
-                    path=_strip(new, relative),
-                    renamed_only=kind == "R" and code == "R100",
-                    authors=(author,),
-                    summary=summary_of(subject, body),
-                )
-            )
+            change = change_of(path=_strip(new, relative), renamed_only=kind == "R" and code == "R100")
+            by_identity.setdefault(key, []).append(change)
     for path, key in identity.items():
         history.changes[_strip(path, relative)] = by_identity[key]
 
