@@ -90,10 +90,11 @@ class ImsDocsPlugin(BasePlugin[ImsConfig]):
             )
         return self.renderer.expand_markers(markdown, uri)
 
-    # The control block and revision history go in as HTML after Markdown, which need not parse them.
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # The control block and revision history go into the finished page: neither Markdown nor the
+    # search index (where every page would match "approved" or "Version") has to parse them.
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         document = self.by_uri.get(page.file.src_uri)
-        return html if document is None else self.renderer.document_tables(html, document)
+        return output if document is None else self.renderer.document_tables(output, document)
 
     # Readers expect the documents first and the compliance views last, not MkDocs' alphabetical order.
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

@@ -40,8 +40,8 @@ _ESCAPES = {
 _ESCAPE_PATTERN = re.compile("|".join(re.escape(c) for c in _ESCAPES))
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 ATTENTION_MARKER = "<!-- imsdocs:attention -->"
-# The control block and the revision history are HTML, put in place after Markdown has run: as
-# Markdown tables they cost more to convert than the document itself (see bench/).
+# The control block and the revision history are HTML, put into the finished page: as Markdown
+# tables they cost more to convert than the document itself, and they are no search material.
 CONTROL_TABLE_MARKER = Markup("<!-- imsdocs:control-table -->")
 REVISION_HISTORY_MARKER = Markup("<!-- imsdocs:revision-history -->")
 
@@ -191,7 +191,7 @@ class Renderer:
         return self._render("document_header.md.j2", doc.src_uri, doc=doc)
 
     def document_tables(self, html: str, doc: Document) -> str:
-        """The converted page of `doc` with its control block and revision history in place."""
+        """The page of `doc` (HTML) with its control block and revision history in place."""
         for marker, template in (
             (CONTROL_TABLE_MARKER, "control_table.html.j2"),
             (REVISION_HISTORY_MARKER, "revision_history.html.j2"),
