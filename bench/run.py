@@ -715,14 +715,6 @@ class Builder:
         return Build(min(self.times), self.output, self.site, sum(1 for _ in self.site.rglob("index.html")))
 
 
-def build(repo: Path, config: str, site: Path, repeat: int, label: str) -> Build:
-    """The best wall time of `repeat` runs of one build."""
-    builder = Builder(repo, config, site, label)
-    for _ in range(repeat):
-        builder.once()
-    return builder.result()
-
-
 def build_alternating(builders: Sequence[Builder], repeat: int) -> list[Build]:
     """Run the builds in turns (A, B, A, B ...): a machine that slows down or speeds up during the
     run then affects both sides of a ratio alike, instead of whichever happened to run later."""
@@ -836,7 +828,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.repeat,
         )
         git_pass, histories = time_git_pass(repo.root, max(args.repeat, 5))  # seconds: cheap to repeat
-        plugins = build(repo.root, ".bench/mkdocs-git.yml", sites / "git", args.plugin_repeat, "git plugins")
+        (plugins,) = build_alternating(
+            [Builder(repo.root, ".bench/mkdocs-git.yml", sites / "git", "git plugins")], args.plugin_repeat
+        )
         problems = check_git_pages(plugins, repo)
         if histories != args.documents:
             problems.append(f"read_history found {histories} documents, expected {args.documents}")
