@@ -9,7 +9,7 @@ same machine, each as a real `mkdocs build` subprocess (wall time; plain and ims
   plain        the same N pages with mkdocs-material and the search plugin only
   imsdocs      the full imsdocs build of the generated repository (not --strict)
   git plugins  the plain build plus git-revision-date-localized (with creation dates) and git-authors
-  git pass     imsdocs.history.read_history() alone, in this process
+  git pass     imsdocs.read_history() alone, in this process
 
 Generating the repository is timed separately and is not part of any measurement.
 
@@ -725,7 +725,7 @@ def build_alternating(builders: Sequence[Builder], repeat: int) -> list[Build]:
 
 
 def time_git_pass(repo: Path, repeat: int) -> tuple[float, int]:
-    from imsdocs.history import read_history  # the installed package, as the plugin uses it
+    from imsdocs import read_history  # the installed package, as the plugin uses it
 
     found = 0
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imsdocs.catalogue import Catalogue, Exclusion, load_catalogue
-from imsdocs.diagnostics import Diagnostic, Severity
+from imsdocs import Catalogue, Diagnostic, Exclusion, Severity, load_catalogue
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHIPPED = PROJECT / "requirements_map"
@@ -171,7 +170,7 @@ def test_invalid_yaml_names_the_line_of_the_mistake(tmp_path: Path) -> None:
 
 def test_an_unknown_clause_key_suggests_the_known_one(tmp_path: Path) -> None:
     text = entries('{id: "4", title: "Context", parent: null}', '{id: "4.1", titel: "Scope", parent: "4"}')
-    the_error(tmp_path, text, 6, "unknown clause key 'titel'.", "Did you mean 'title'?")
+    the_error(tmp_path, text, 6, "unknown key 'titel' in a clause.", "Did you mean 'title'?")
 
 
 def test_an_unknown_top_level_key_suggests_the_known_one(tmp_path: Path) -> None:

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Built, DemoProject, Repo, build_env, document
-from imsdocs import Settings, load_project
-from imsdocs.history import HistoryReader
+from imsdocs import HistoryReader, Settings, load_project
 
 DANA = "Dana Whitfield <dana@kestrel.example>"
 PEOPLE = """\
@@ -119,9 +118,9 @@ def test_a_direct_commit_after_the_baseline_is_warned_and_fails_strict(ims: tupl
     assert built.returncode == 1
     assert warnings(built) == [
         f"policies/scope.md: version 2.0 ({commit}) has no recorded approver. "
-        "Merge through a pull request whose merge commit carries an 'Approved-by:' trailer.",
+        "Merge through a pull request whose merge commit carries an 'Approved-by:' trailer. [approval-missing]",
         f"policies/scope.md: version 2.0 ({commit}) reached the main branch without a pull request. "
-        "Protect the main branch so that changes arrive through reviewed pull requests.",
+        "Protect the main branch so that changes arrive through reviewed pull requests. [approval-no-pull-request]",
     ]
     assert control_block(built, "policies/scope/index.html")["Approved by"] == "not recorded"
 
@@ -134,7 +133,7 @@ def test_a_squash_merge_without_trailers_has_no_approver_but_its_pull_request(im
     built = demo.build(strict=False)
     assert warnings(built) == [
         f"policies/scope.md: version 2.0 ({commit}) has no recorded approver. "
-        "Merge through a pull request whose merge commit carries an 'Approved-by:' trailer."
+        "Merge through a pull request whose merge commit carries an 'Approved-by:' trailer. [approval-missing]"
     ]
     control = control_block(built, "policies/scope/index.html")
     assert (control["Approved by"], control["Reference"]) == ("not recorded", "#8")
@@ -151,8 +150,9 @@ def test_the_wrong_approver_and_self_approval_are_warned(ims: tuple[DemoProject,
     merge = repo.git("rev-parse", "--short=10", "HEAD").strip()
     assert warnings(built) == [
         f"policies/security.md:6: version 2.0 ({merge}) was approved by Ada Author <ada@kestrel.example>, not by the "
-        "document's approver 'Managing Director'. Have the approver approve it, or correct 'approver' or the people file.",
-        f"policies/security.md: version 2.0 ({merge}): the author approved their own change.",
+        "document's approver 'Managing Director'. Have the approver approve it, or correct 'approver' or the people file. "
+        "[approval-mismatch]",
+        f"policies/security.md: version 2.0 ({merge}): the author approved their own change. [approval-self]",
     ]
 
 
@@ -194,7 +194,7 @@ def test_an_uncommitted_change_is_a_draft_page_and_a_build_warning(ims: tuple[De
     assert built.returncode == 1
     assert warnings(built) == [
         "policies/scope.md: POL-001 has uncommitted changes (modified): its page is marked DRAFT. "
-        "Commit it on a branch and merge it through a pull request."
+        "Commit it on a branch and merge it through a pull request. [uncommitted-change]"
     ]
     html = built.html("policies/scope/index.html")
     assert "This page shows uncommitted changes. The approved text is version 1.0." in text(html)
@@ -218,7 +218,7 @@ def test_an_untracked_document_is_a_draft_with_no_version(ims: tuple[DemoProject
     built = demo.build()
     assert warnings(built) == [
         "procedures/new.md: PRO-001 is not committed yet: its page is marked DRAFT. "
-        "Commit it on a branch and merge it through a pull request."
+        "Commit it on a branch and merge it through a pull request. [uncommitted-change]"
     ]
     assert control_block(built, "procedures/new/index.html")["Version"] == "none accepted yet"
     assert "a document that is not committed yet" in text(built.html("procedures/new/index.html"))
@@ -253,7 +253,7 @@ def test_a_shallow_clone_is_a_warning_that_says_how_to_fix_it(ims: tuple[DemoPro
     assert warnings(built) == [
         "the git clone is shallow: versions, effective dates and revision histories start at the clone's first "
         "commit and are wrong. Fetch the full history: 'git fetch --unshallow' (in GitHub Actions, 'fetch-depth: 0' "
-        "on actions/checkout; in GitLab CI, 'GIT_DEPTH: 0')."
+        "on actions/checkout; in GitLab CI, 'GIT_DEPTH: 0'). [history-shallow]"
     ]  # and no approval warnings: in a shallow clone every document seems added by its first commit
 
 
@@ -275,7 +275,7 @@ def test_a_folder_outside_git_builds_with_no_history_and_a_warning(demo: DemoPro
     assert built.returncode == 0
     assert warnings(built) == [
         f"no document history: {demo.root} is not in a git repository. Pages show 'no history' instead of versions "
-        "and approvals. Build from a git clone of the repository (with its full history)."
+        "and approvals. Build from a git clone of the repository (with its full history). [history-unavailable]"
     ]
     assert control_block(built, "policies/scope/index.html")["Version"] == "no history"
     assert demo.build().returncode == 1
@@ -289,7 +289,8 @@ def test_missing_git_objects_are_a_clear_message_not_a_traceback(ims: tuple[Demo
     assert "Traceback" not in built.output
     assert warnings(built) == [
         f"no document history: git failed (128): fatal: unable to read tree {tree}. Pages show 'no history' instead "
-        "of versions and approvals. Build from a git clone of the repository (with its full history)."
+        "of versions and approvals. Build from a git clone of the repository (with its full history). "
+        "[history-unavailable]"
     ]
     commit = repo.git("rev-parse", "HEAD").strip()
     (demo.root / ".git/objects" / commit[:2] / commit[2:]).unlink()
@@ -313,7 +314,7 @@ def test_an_overdue_review_is_a_warning_until_reviewed_or_lowered(ims: tuple[Dem
     assert built.returncode == 1
     assert warnings(built)[0] == (
         "policies/scope.md:8: POL-001 was due for review on 2027-01-05 (every 12 months). Review it: merge the "
-        "changes it needs, or record a review that changed nothing with 'last_reviewed: 2027-01-06'."
+        "changes it needs, or record a review that changed nothing with 'last_reviewed: 2027-01-06'. [review-overdue]"
     )
     home = text(built.html("index.html"))
     assert "Reviews overdue Document Owner Review was due POL-001 Scope Statement IMS Manager 2027-01-05" in home
@@ -356,10 +357,13 @@ def test_history_is_read_once_until_head_moves(ims: tuple[DemoProject, Repo]) ->
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("timezone: Europe/Lodnon", "mkdocs.yml: unknown time zone 'Europe/Lodnon'. Did you mean 'Europe/London'"),
+        (
+            "timezone: Europe/Lodnon",
+            "mkdocs.yml: option 'timezone': unknown time zone 'Europe/Lodnon'. Did you mean 'Europe/London'",
+        ),
         (
             "checks: {review-overdu: info}",
-            "mkdocs.yml: 'checks' names an unknown warning 'review-overdu'. Did you mean 'review-overdue'?",
+            "mkdocs.yml: option 'checks': unknown warning code 'review-overdu'. Did you mean 'review-overdue'?",
         ),
         (
             "approval_baseline: no-such-tag",

@@ -6,11 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from imsdocs.catalogue import Catalogue, load_catalogue
-from imsdocs.diagnostics import Diagnostic, Severity
-from imsdocs.documents import Claim, Document, ReviewInterval, Schema, check_documents, read_document
-from imsdocs.project import load_project
-from imsdocs.settings import DEFAULT_CLASSIFICATIONS, DEFAULT_TYPES, Settings
+from imsdocs import (
+    DEFAULT_CLASSIFICATIONS,
+    DEFAULT_TYPES,
+    Catalogue,
+    Claim,
+    Diagnostic,
+    Document,
+    ReviewInterval,
+    Schema,
+    Settings,
+    Severity,
+    check_documents,
+    load_catalogue,
+    load_project,
+    read_document,
+)
 
 STANDARD = "iso27001:2022"
 CATALOGUE = f"""\
@@ -290,7 +301,7 @@ def test_a_standard_given_twice_in_satisfies_is_an_error_not_a_lost_claim(tmp_pa
     assert document is None
     assert [p.render() for p in problems] == [
         f"policies/security.md:{LINE['satisfies'] + 2}: front matter is invalid YAML: '{STANDARD}' is given twice "
-        f"(first on line {LINE['satisfies'] + 1}); keep one. Fix the YAML syntax."
+        f"(first on line {LINE['satisfies'] + 1}); keep one. Fix the YAML syntax. [yaml-syntax]"
     ]
 
 

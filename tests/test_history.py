@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pytest
 
-import imsdocs.history as history_module
 from conftest import Repo
-from imsdocs.control import approval_checks, control_for, review_state, versions
-from imsdocs.documents import Document, ReviewInterval
-from imsdocs.history import HistoryError, HistoryReader, pull_request_number, read_history
-from imsdocs.people import Person
+from imsdocs import (
+    Document,
+    DocumentStatus,
+    HistoryError,
+    HistoryReader,
+    Person,
+    ReviewInterval,
+    approval_checks,
+    control_for,
+    pull_request_number,
+    read_history,
+    review_state,
+    versions,
+)
 
 BODY = "".join(f"Rule {n}: staff follow the access rules of section {n}.\n" for n in range(1, 21))
 
@@ -108,7 +117,7 @@ def test_a_document_moved_into_the_folders_starts_its_history_and_one_moved_out_
 
 
 def test_a_long_history_read_by_several_git_processes_equals_one_pass(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
+    repo: Repo,
 ) -> None:
     current = "policies/access-control-policy.md"
     for n in range(1, 25):
@@ -119,8 +128,7 @@ def test_a_long_history_read_by_several_git_processes_equals_one_pass(
             repo.write(current, f"renamed at {n}\n" + BODY)
         repo.commit(f"Change {n} (#{100 + n})", f"2026-05-{n:02d}T09:00:00+02:00")
     one_pass = HistoryReader(processes=1).read(repo.root, ["policies"])
-    monkeypatch.setattr(history_module, "_STRETCH_MIN_COMMITS", 2)
-    reader = HistoryReader(processes=3)
+    reader = HistoryReader(processes=3, stretch_min_commits=2)
     in_stretches = reader.read(repo.root, ["policies"])
     assert in_stretches.changes == one_pass.changes
     renamed = in_stretches.of("policies/access-24.md")
@@ -192,7 +200,7 @@ def policy(
         type="policy",
         owner="Information Security Manager",
         approver=approver,
-        status="approved",
+        status=DocumentStatus.APPROVED,
         review_interval=ReviewInterval(int(amount), unit.rstrip("s")),
         classification="internal",
         claims=[],

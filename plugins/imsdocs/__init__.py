@@ -1,31 +1,76 @@
 """imsdocs: an Integrated Management System as documentation-as-code.
 
-The public API is the pipeline (`load_project`) and its results; the MkDocs plugin and the CLI are
-thin adapters over it.
+The public API is the pipeline (`load_project`), its settings and its results; the MkDocs plugin
+(`imsdocs.site.plugin`) and the CLI (`imsdocs.cli`) are thin adapters over it. Tests and the
+benchmark use only what is exported here.
 """
 
-from .catalogue import Catalogue, Clause, Exclusion, load_catalogue
-from .coverage import StandardCoverage, Status
-from .diagnostics import Diagnostic, Severity
-from .documents import Claim, Document
-from .project import Project, load_project
-from .rendering import Renderer
-from .settings import Settings, from_mkdocs_yml
+from .codes import REGISTRY as CODES
+from .compliance.coverage import ClauseCoverage, StandardCoverage, Status, roll_up
+from .compliance.soa import SoaRow, StatementOfApplicability
+from .diagnostics import Code, Diagnostic, Severity
+from .history.document_control import (
+    ControlPolicy,
+    DocumentControl,
+    ReviewState,
+    Revision,
+    approval_checks,
+    control_for,
+    review_state,
+    versions,
+)
+from .history.reader import Change, History, HistoryError, HistoryReader, pull_request_number, read_history
+from .model.catalogue import Catalogue, Clause, Exclusion, load_catalogue
+from .model.documents import Claim, Document, DocumentStatus, ReviewInterval, Schema, check_documents, read_document
+from .model.people import Person
+from .options import DEFAULT_CLASSIFICATIONS, DEFAULT_TYPES, Settings, option_docs, parse_options, read_mkdocs_yml
+from .pipeline import Project, load_project
+from .site.rendering import Renderer
 
 __all__ = [
+    "CODES",
+    "DEFAULT_CLASSIFICATIONS",
+    "DEFAULT_TYPES",
     "Catalogue",
+    "Change",
     "Claim",
     "Clause",
+    "ClauseCoverage",
+    "Code",
+    "ControlPolicy",
     "Diagnostic",
     "Document",
+    "DocumentControl",
+    "DocumentStatus",
     "Exclusion",
+    "History",
+    "HistoryError",
+    "HistoryReader",
+    "Person",
     "Project",
     "Renderer",
+    "ReviewInterval",
+    "ReviewState",
+    "Revision",
+    "Schema",
     "Settings",
     "Severity",
+    "SoaRow",
     "StandardCoverage",
+    "StatementOfApplicability",
     "Status",
-    "from_mkdocs_yml",
+    "approval_checks",
+    "check_documents",
+    "control_for",
     "load_catalogue",
     "load_project",
+    "option_docs",
+    "parse_options",
+    "pull_request_number",
+    "read_document",
+    "read_history",
+    "read_mkdocs_yml",
+    "review_state",
+    "roll_up",
+    "versions",
 ]

@@ -1,4 +1,4 @@
-"""`imsdocs check`: the same pipeline as the site build, reported without building the site."""
+"""`imsdocs`: the same pipeline as the site build, reported without building the site."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from .coverage import Status
-from .diagnostics import Severity
-from .documents import Document
-from .project import Project, load_project
-from .settings import from_mkdocs_yml
+from . import codes
+from .compliance.coverage import Status
+from .diagnostics import Diagnostic, Severity, has_errors
+from .history.document_control import ReviewState
+from .model.documents import Document
+from .options import read_mkdocs_yml
+from .pipeline import Project, load_project
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,12 +24,41 @@ def main(argv: list[str] | None = None) -> int:
         "-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml (default: ./mkdocs.yml)"
     )
     check.add_argument("--format", choices=("text", "json"), default="text")
+    listing = commands.add_parser("codes", help="list every diagnostic code, its severity and what it means")
+    listing.add_argument("--format", choices=("text", "markdown"), default="text")
     args = parser.parse_args(argv)
 
+    if args.command == "codes":
+        return _codes(args.format)
     if not args.config_file.is_file():
         print(f"imsdocs: {args.config_file}: no such file; run from the project root or pass -f.", file=sys.stderr)
         return 2
-    project = load_project(from_mkdocs_yml(args.config_file.resolve()))
+    settings, problems = read_mkdocs_yml(args.config_file.resolve())
+    if has_errors(problems):  # as the build does: nothing is checked with options that are wrong
+        _report(problems, args.format)
+        return 1
+    return _check(load_project(settings), args.format)
+
+
+def _codes(output: str) -> int:
+    if output == "markdown":
+        print(codes.markdown_table(), end="")
+    else:
+        for code in codes.REGISTRY.values():
+            lowered = " (checks: may lower it)" if code.adjustable else ""
+            print(f"{code.name:28} {code.severity.value:8} {code.description}{lowered}")
+    return 0
+
+
+def _report(problems: list[Diagnostic], output: str) -> None:
+    if output == "json":
+        print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+    else:
+        for d in problems:
+            print(f"{d.severity.value.upper()}: {d.render()}")
+
+
+def _check(project: Project, output: str) -> int:
     failing = [d for d in project.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     summary = [
         {
@@ -42,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         for key, s in project.coverage.items()
     ]
-    reviews = {state: 0 for state in ("overdue", "due", "ok", "unknown")}
+    reviews = dict.fromkeys(ReviewState, 0)
     for doc in project.documents:
         reviews[project.control(doc).review] += 1
-    if args.format == "json":
+    if output == "json":
         out = {
             "ok": not failing,
             "documents": len(project.documents),
@@ -55,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(out, indent=2))
     else:
-        for d in project.diagnostics:
-            print(f"{d.severity.value.upper()}: {d.render()}")
+        _report(project.diagnostics, output)
         print(f"{len(project.documents)} documents")
         for row in summary:
             scope = "" if row["in_scope"] else " (not in scope)"
@@ -64,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row['title']}{scope}: {row['covered']}/{row['requirements']} covered, "
                 f"{row['excluded']} excluded, {row['not_covered']} not covered ({row['percent']:.0f}%)"
             )
+        unknown = reviews[ReviewState.UNKNOWN]
         print(
-            f"Reviews: {reviews['overdue']} overdue, {reviews['due']} due within "
-            f"{project.settings.review_due_within_days} days, {reviews['ok']} on schedule"
-            + (f", {reviews['unknown']} without a date" if reviews["unknown"] else "")
+            f"Reviews: {reviews[ReviewState.OVERDUE]} overdue, {reviews[ReviewState.DUE]} due within "
+            f"{project.settings.review_due_within_days} days, {reviews[ReviewState.OK]} on schedule"
+            + (f", {unknown} without a date" if unknown else "")
         )
         errors = sum(d.severity is Severity.ERROR for d in project.diagnostics)
         print(f"{errors} error(s), {len(failing) - errors} warning(s)")
@@ -85,7 +116,7 @@ def _control_json(project: Project, doc: Document) -> dict[str, object]:
         "approved_by": list(current.approvers) if current else [],
         "pull_request": current.change.pull_request if current else None,
         "next_review": control.next_review.isoformat() if control.next_review else None,
-        "review": control.review,
+        "review": control.review.value,
         "draft": control.is_draft,
     }
 

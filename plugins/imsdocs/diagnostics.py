@@ -2,14 +2,15 @@
 
 The same problem must read the same in `mkdocs build`, in `imsdocs check --format json` and in a
 test's assertion, so every step of the pipeline returns `Diagnostic` values instead of logging.
+Every problem has a `Code`, declared once in `imsdocs.codes` with its severity and description.
 """
 
 from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 
 class Severity(enum.Enum):
@@ -37,41 +38,63 @@ class Diagnostic:
     hint: str | None = None
 
     def location(self) -> str:
+        """`path:line`, `path`, or "" when the problem belongs to no file."""
         if self.path is None:
             return ""
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
     def render(self) -> str:
-        """One line for a human: `path:line: message (hint)`."""
+        """One line for a human: `path:line: message hint [code]`; the code is the key `checks:` takes."""
         text = self.message
         if self.location():
             text = f"{self.location()}: {text}"
         if self.hint:
             text = f"{text} {self.hint}"
-        return text
+        return f"{text} [{self.code}]"
 
     def to_json(self) -> dict[str, object]:
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        return data
+        """The diagnostic as JSON-ready data (`imsdocs check --format json`)."""
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "hint": self.hint,
+        }
 
 
-def error(
-    code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
-) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, message, path, line, hint)
+@dataclass(frozen=True)
+class Code:
+    """A kind of problem: declared once (in `imsdocs.codes`), used wherever the problem is found."""
+
+    name: str
+    severity: Severity
+    description: str
+    adjustable: bool = False  # whether the `checks:` option may lower it (warnings only)
+
+    def __call__(
+        self, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
+    ) -> Diagnostic:
+        return Diagnostic(self.severity, self.name, message, path, line, hint or None)
+
+    def with_severity(self, severity: Severity, *args: str | int | None) -> Diagnostic:
+        """The problem at a severity other than its declared one (a draft seen in `mkdocs serve`)."""
+        return replace(self(*args), severity=severity)  # type: ignore[arg-type]
 
 
-def warning(
-    code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
-) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, code, message, path, line, hint)
+REGISTRY: dict[str, Code] = {}
 
 
-def info(
-    code: str, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
-) -> Diagnostic:
-    return Diagnostic(Severity.INFO, code, message, path, line, hint)
+def declare(name: str, severity: Severity, description: str, *, adjustable: bool = False) -> Code:
+    """Register a code; a name declared twice is a programming error."""
+    if name in REGISTRY:
+        raise ValueError(f"diagnostic code {name!r} is declared twice")
+    if adjustable and severity is Severity.ERROR:
+        raise ValueError(f"{name!r}: errors cannot be lowered by 'checks'")
+    code = Code(name, severity, description, adjustable)
+    REGISTRY[name] = code
+    return code
 
 
 def did_you_mean(word: str, candidates: Iterable[str], limit: int = 3) -> str:
@@ -88,3 +111,19 @@ def did_you_mean(word: str, candidates: Iterable[str], limit: int = 3) -> str:
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+CHECK_LEVELS: Mapping[str, Severity | None] = {"warning": Severity.WARNING, "info": Severity.INFO, "off": None}
+
+
+def apply_checks(problems: Iterable[Diagnostic], checks: Mapping[str, str]) -> list[Diagnostic]:
+    """The organisation's `checks` levels applied to adjustable warnings (errors never change)."""
+    result = []
+    for problem in problems:
+        code = REGISTRY.get(problem.code)
+        wanted = checks.get(problem.code) if code is not None and code.adjustable else None
+        if wanted is None or problem.severity is Severity.ERROR:
+            result.append(problem)
+        elif (level := CHECK_LEVELS.get(wanted, Severity.WARNING)) is not None:
+            result.append(replace(problem, severity=level) if problem.severity is Severity.WARNING else problem)
+    return result

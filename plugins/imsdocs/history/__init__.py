@@ -1,0 +1,1 @@
+"""What git says about the documents: accepted changes (reading) and document control (the rules)."""

@@ -1,0 +1,1 @@
+"""The IMS as data: catalogues, documents, applicability, correspondence and people, read from files."""

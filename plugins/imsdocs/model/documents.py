@@ -1,0 +1,359 @@
+"""Controlled documents: Markdown files whose YAML front matter says what they are and which
+clauses they satisfy.
+
+We parse front matter ourselves because MkDocs silently ignores invalid YAML, and a document that
+vanishes from the traceability matrix is worse than a failed build.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import codes
+from ..diagnostics import Diagnostic, did_you_mean, has_errors
+from .catalogue import Catalogue, clause_id_text, unknown_standard
+from .yamlfile import Node, YamlSyntaxError, parse, read_text, unknown_keys
+
+
+class DocumentStatus(enum.StrEnum):
+    """Where a document is in its life: only approved documents are in force."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+_STATUSES = tuple(s.value for s in DocumentStatus)
+REQUIRED_KEYS = ("id", "title", "type", "owner", "approver", "status", "review_interval", "classification", "satisfies")
+OPTIONAL_KEYS = ("record", "last_reviewed", "extra")
+# Keys MkDocs and mkdocs-material read from front matter; allowed so that pages can still use them.
+THEME_KEYS = ("hide", "template", "icon", "tags", "search", "description", "subtitle", "comments", "social")
+RECORD_KEYS = ("produced_by", "retention", "location", "access")
+ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+INTERVAL_PATTERN = re.compile(r"^(\d+)\s*(day|week|month|year)s?$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One document's claim to satisfy one clause of one standard."""
+
+    standard: str
+    clause: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ReviewInterval:
+    """How often a document is reviewed: an amount of days, weeks, months or years."""
+
+    amount: int
+    unit: str  # day | week | month | year
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}{'' if self.amount == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class RecordControl:
+    """How a record is kept: what produced it, how long, where, and who may see it."""
+
+    produced_by: str
+    retention: str
+    location: str
+    access: str
+    line: int
+
+
+@dataclass(eq=False)
+class Document:
+    """One controlled document, as its front matter describes it."""
+
+    id: str
+    title: str
+    type: str
+    owner: str
+    approver: str
+    status: DocumentStatus
+    review_interval: ReviewInterval
+    classification: str
+    claims: list[Claim]
+    path: str  # as shown to people: relative to the project root
+    src_uri: str  # where the page lives in the site
+    lines: dict[str, int] = field(default_factory=dict)
+    record: RecordControl | None = None
+    last_reviewed: datetime.date | None = None
+
+    @property
+    def counts_for_coverage(self) -> bool:
+        # Drafts are not yet in force and retired documents no longer are.
+        return self.status is DocumentStatus.APPROVED
+
+    def claimed(self, standard: str) -> list[str]:
+        return [c.clause for c in self.claims if c.standard == standard]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The values an organisation allows in front matter."""
+
+    types: tuple[str, ...]
+    classifications: tuple[str, ...]
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line of the body's first line), or None when the file has none."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def read_document(file: Path, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
+    """Read one document's front matter. Returns None (with errors) when it cannot be used."""
+    text, problems = read_text(file, path, "the document")
+    if text is None:
+        return None, problems
+    if not text.startswith("---"):
+        return None, [
+            codes.FRONT_MATTER_MISSING(
+                "the document has no front matter.",
+                path,
+                1,
+                "Start the file with a '---' line, the YAML fields (id, title, type, ...), and another '---' line.",
+            )
+        ]
+    parts = split_front_matter(text)
+    if parts is None:
+        return None, [
+            codes.FRONT_MATTER_UNCLOSED("the front matter is never closed.", path, 1, "End it with a '---' line.")
+        ]
+    try:
+        root = parse(parts[0], first_line=2)
+    except YamlSyntaxError as exc:
+        return None, [codes.YAML_SYNTAX(f"front matter is {exc.message}", path, exc.line, "Fix the YAML syntax.")]
+    if root is None or not root.is_mapping:
+        return None, [codes.FRONT_MATTER_SHAPE("front matter must be a mapping of fields.", path, 2)]
+    return _document_from(root, path, src_uri, schema)
+
+
+def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    fields = root.value
+    known = REQUIRED_KEYS + OPTIONAL_KEYS + THEME_KEYS
+    for key, line in root.key_lines.items():
+        if key not in known:
+            problems.append(
+                codes.FRONT_MATTER_KEY(
+                    f"unknown field '{key}'.",
+                    path,
+                    line,
+                    did_you_mean(key, known) or "Put organisation-specific fields under 'extra:'.",
+                )
+            )
+    for key in REQUIRED_KEYS:
+        if key not in fields:
+            problems.append(codes.FRONT_MATTER_MISSING_KEY(f"missing required field '{key}'.", path, root.line))
+    if problems:
+        return None, problems
+
+    def text(key: str) -> str:
+        node: Node = fields[key]
+        if not node.text():
+            problems.append(codes.FRONT_MATTER_VALUE(f"'{key}' must be non-empty text.", path, node.line))
+        return node.text()
+
+    def choice(key: str, allowed: Iterable[str]) -> str:
+        value = text(key)
+        allowed = tuple(allowed)
+        if value and value not in allowed:
+            problems.append(
+                codes.FRONT_MATTER_VALUE(
+                    f"'{key}' is '{value}', which is not one of: {', '.join(allowed)}.",
+                    path,
+                    fields[key].line,
+                    did_you_mean(value, allowed),
+                )
+            )
+        return value
+
+    doc_id = text("id")
+    if doc_id and not ID_PATTERN.match(doc_id):
+        problems.append(
+            codes.FRONT_MATTER_VALUE(
+                f"document id '{doc_id}' may contain only letters, digits, '.', '_' and '-'.",
+                path,
+                fields["id"].line,
+            )
+        )
+    title = text("title")
+    if "\n" in title:
+        problems.append(codes.FRONT_MATTER_VALUE("'title' must be on one line.", path, fields["title"].line))
+    status = choice("status", _STATUSES)
+    document = Document(
+        id=doc_id,
+        title=title,
+        type=choice("type", schema.types),
+        owner=text("owner"),
+        approver=text("approver"),
+        status=DocumentStatus(status) if status in _STATUSES else DocumentStatus.DRAFT,  # else an error above
+        review_interval=_interval(fields["review_interval"], path, problems),
+        classification=choice("classification", schema.classifications),
+        claims=_claims(fields["satisfies"], path, problems),
+        path=path,
+        src_uri=src_uri,
+        lines=dict(root.key_lines),
+        record=_record(fields.get("record"), path, problems),
+        last_reviewed=_date(fields.get("last_reviewed"), path, problems),
+    )
+    if document.type == "record" and document.record is None:
+        problems.append(
+            codes.RECORD_CONTROL_MISSING(
+                "a record needs a 'record:' block.",
+                path,
+                root.line,
+                "Add record: {produced_by: <procedure id>, retention: ..., location: ..., access: ...}.",
+            )
+        )
+    return (None if has_errors(problems) else document), problems
+
+
+def _interval(node: Node, path: str, problems: list[Diagnostic]) -> ReviewInterval:
+    match = INTERVAL_PATTERN.match(node.text()) if isinstance(node.value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        problems.append(
+            codes.FRONT_MATTER_VALUE(
+                f"review_interval {node.raw!r} is not a period.",
+                path,
+                node.line,
+                "Write a number and a unit, e.g. '12 months', '2 years', '90 days'.",
+            )
+        )
+        return ReviewInterval(12, "month")
+    return ReviewInterval(int(match.group(1)), match.group(2))
+
+
+def _date(node: Node | None, path: str, problems: list[Diagnostic]) -> datetime.date | None:
+    if node is None or node.value is None:
+        return None
+    if isinstance(node.value, datetime.date) and not isinstance(node.value, datetime.datetime):
+        return node.value
+    problems.append(
+        codes.FRONT_MATTER_VALUE(f"'last_reviewed' {node.raw!r} is not a date.", path, node.line, "Write YYYY-MM-DD.")
+    )
+    return None
+
+
+def _claims(node: Node, path: str, problems: list[Diagnostic]) -> list[Claim]:
+    if node.value is None:
+        return []
+    if not node.is_mapping:
+        problems.append(
+            codes.SATISFIES_SHAPE(
+                "'satisfies' must map a standard to a list of clause IDs.",
+                path,
+                node.line,
+                'For example: satisfies: {"iso27001:2022": ["5.2", "A.5.1"]}.',
+            )
+        )
+        return []
+    claims = []
+    for standard, clauses in node.value.items():
+        line = node.key_lines[standard]
+        if clauses.value is None:
+            continue
+        items = clauses.value if clauses.is_sequence else [clauses]
+        for item in items:
+            clause_id, problem = clause_id_text(item, path, f"clause ID under '{standard}'")
+            if problem:
+                problems.append(problem)
+            elif clause_id is not None:
+                claims.append(Claim(standard, clause_id, item.line if item.line else line))
+    return claims
+
+
+def _record(node: Node | None, path: str, problems: list[Diagnostic]) -> RecordControl | None:
+    if node is None:
+        return None
+    if not node.is_mapping:
+        problems.append(
+            codes.RECORD_CONTROL("'record' must be a mapping.", path, node.line, f"Give {', '.join(RECORD_KEYS)}.")
+        )
+        return None
+    problems.extend(unknown_keys(node, RECORD_KEYS, path, " in the record block"))
+    values = {}
+    for key in RECORD_KEYS:
+        value = node.value.get(key)
+        if value is None or not value.text():
+            problems.append(codes.RECORD_CONTROL(f"record field '{key}' is missing or empty.", path, node.line))
+            values[key] = ""
+        else:
+            values[key] = value.text()
+    return RecordControl(line=node.line, **values)
+
+
+def check_documents(documents: list[Document], catalogues: Mapping[str, Catalogue]) -> list[Diagnostic]:
+    """Checks across documents and against the catalogues: unique IDs, known standards and clauses."""
+    problems: list[Diagnostic] = []
+    by_id: dict[str, Document] = {}
+    for doc in documents:
+        if doc.id in by_id:
+            first = by_id[doc.id]
+            problems.append(
+                codes.DOCUMENT_ID_DUPLICATE(
+                    f"document id '{doc.id}' is also used by {first.path}.",
+                    doc.path,
+                    doc.lines.get("id"),
+                    "Give each document its own id.",
+                )
+            )
+        else:
+            by_id[doc.id] = doc
+    for doc in documents:
+        seen: set[tuple[str, str]] = set()
+        for claim in doc.claims:
+            problems.extend(_check_claim(doc, claim, catalogues, seen))
+        if doc.record is not None and doc.record.produced_by not in by_id:
+            problems.append(
+                codes.RECORD_PRODUCED_BY(
+                    f"record is produced by '{doc.record.produced_by}', which is no document's id.",
+                    doc.path,
+                    doc.record.line,
+                    did_you_mean(doc.record.produced_by, set(by_id) - {doc.id}),
+                )
+            )
+    return problems
+
+
+def _check_claim(
+    doc: Document, claim: Claim, catalogues: Mapping[str, Catalogue], seen: set[tuple[str, str]]
+) -> list[Diagnostic]:
+    catalogue = catalogues.get(claim.standard)
+    if catalogue is None:
+        if (claim.standard, "") in seen:  # one message per unknown standard, not one per clause under it
+            return []
+        seen.add((claim.standard, ""))
+        return [unknown_standard(claim.standard, catalogues, doc.path, claim.line)]
+    if claim.clause not in catalogue:
+        return [catalogue.unknown_clause(claim.clause, doc.path, claim.line)]
+    if not catalogue.is_leaf(claim.clause):
+        children = ", ".join(catalogue.clauses[claim.clause].children)
+        return [
+            codes.CLAIM_NOT_LEAF(
+                f"{catalogue.title} {claim.clause} has subclauses; a document claims the subclauses it addresses.",
+                doc.path,
+                claim.line,
+                f"Claim one or more of: {children}.",
+            )
+        ]
+    if (claim.standard, claim.clause) in seen:
+        return [codes.CLAIM_DUPLICATE(f"{catalogue.title} {claim.clause} is claimed twice.", doc.path, claim.line)]
+    seen.add((claim.standard, claim.clause))
+    return []

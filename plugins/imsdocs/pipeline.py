@@ -1,0 +1,228 @@
+"""The pipeline: catalogues -> documents -> applicability -> coverage -> document control.
+
+The MkDocs plugin and the CLI both call `load_project`; neither adds rules of its own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+
+from . import codes
+from .compliance.coverage import StandardCoverage, compute, gaps
+from .compliance.soa import StatementOfApplicability, statement_of_applicability
+from .diagnostics import Diagnostic, apply_checks, did_you_mean, has_errors
+from .history.document_control import ControlPolicy, DocumentControl, document_controls
+from .history.reader import History, HistoryError, HistoryReader, commit_time
+from .model.applicability import Applicability, check_scope_statements, claims_of_excluded, load_applicability
+from .model.catalogue import Catalogue, load_catalogue
+from .model.correspondence import SharedTopic, load_correspondence
+from .model.documents import Document, Schema, check_documents, read_document
+from .model.people import Person, load_people
+from .model.sources import SourceFile, scan_sources
+from .options import Settings
+
+
+@dataclass
+class Project:
+    """Everything the site shows about an IMS, and every problem found on the way."""
+
+    settings: Settings
+    catalogues: dict[str, Catalogue] = field(default_factory=dict)
+    sources: list[SourceFile] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    applicability: Applicability = field(default_factory=lambda: Applicability(""))
+    topics: list[SharedTopic] = field(default_factory=list)
+    coverage: dict[str, StandardCoverage] = field(default_factory=dict)
+    soa: StatementOfApplicability | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    history: History | None = None
+    controls: dict[str, DocumentControl] = field(default_factory=dict)
+    policy: ControlPolicy | None = None
+    _by_id: dict[str, Document] = field(default_factory=dict, repr=False)
+
+    def control(self, doc: Document) -> DocumentControl:
+        """The document's control record (an empty one when no history was read)."""
+        return self.controls.get(doc.id) or DocumentControl((), None, history_known=False)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def document(self, doc_id: str) -> Document | None:
+        if len(self._by_id) != len(self.documents):  # templates ask once per link: index, don't scan
+            self._by_id = {doc.id: doc for doc in reversed(self.documents)}
+        return self._by_id.get(doc_id)
+
+
+def load_project(settings: Settings, *, reader: HistoryReader | None = None, serving: bool = False) -> Project:
+    """Everything the site shows, and every problem. `reader` keeps git results across rebuilds."""
+    project = Project(settings)
+    problems = project.diagnostics
+    requirements = settings.root / settings.requirements_dir
+    special = {settings.applicability_file, settings.correspondence_file, settings.people_file}
+
+    if not requirements.is_dir():
+        problems.append(
+            codes.REQUIREMENTS_MISSING(
+                f"the folder '{settings.requirements_dir}' with the clause catalogues does not exist."
+            )
+        )
+    else:
+        for file in sorted(requirements.glob("*.y*ml")):
+            if file.name in special:
+                continue
+            display = file.relative_to(settings.root).as_posix()
+            catalogue, found = load_catalogue(file, display)
+            problems.extend(found)
+            if catalogue is None:
+                continue
+            if catalogue.key in project.catalogues:
+                problems.append(
+                    codes.STANDARD_DUPLICATE(
+                        f"standard '{catalogue.key}' is also defined in {project.catalogues[catalogue.key].path}.",
+                        display,
+                        1,
+                    )
+                )
+                continue
+            project.catalogues[catalogue.key] = catalogue
+
+    for key in settings.standards:
+        if key not in project.catalogues:
+            problems.append(
+                codes.UNKNOWN_STANDARD(
+                    f"standard '{key}' is in scope but no catalogue in '{settings.requirements_dir}' defines it.",
+                    "mkdocs.yml",
+                    hint=_nearest(key, project.catalogues),
+                )
+            )
+
+    project.sources, found = scan_sources(settings.root, settings.sources)
+    problems.extend(found)
+    schema = Schema(settings.document_types, settings.classifications)
+    for source in project.sources:
+        if source.is_document:
+            document, found = read_document(source.file, source.uri, source.uri, schema)
+            problems.extend(found)
+            if document is not None:
+                project.documents.append(document)
+    problems.extend(check_documents(project.documents, project.catalogues))
+
+    display = f"{settings.requirements_dir}/{settings.applicability_file}"
+    project.applicability, found = load_applicability(
+        requirements / settings.applicability_file, display, project.catalogues
+    )
+    problems.extend(found)
+    problems.extend(check_scope_statements(project.applicability, (doc.id for doc in project.documents)))
+
+    project.topics, found = load_correspondence(
+        requirements / settings.correspondence_file,
+        f"{settings.requirements_dir}/{settings.correspondence_file}",
+        project.catalogues,
+    )
+    problems.extend(found)
+
+    in_scope = [k for k in settings.standards if k in project.catalogues]
+    project.coverage = compute(project.catalogues, project.documents, project.applicability, in_scope)
+    project.soa = statement_of_applicability(project.coverage)
+    problems.extend(gaps(project.coverage, display))
+    problems.extend(claims_of_excluded(project.applicability, project.documents, project.catalogues))
+    _document_control(project, reader or HistoryReader(), serving)
+    project.diagnostics = apply_checks(problems, settings.checks)
+    return project
+
+
+def _nearest(key: str, catalogues: dict[str, Catalogue]) -> str:
+    return did_you_mean(key, catalogues) or f"Known standards: {', '.join(sorted(catalogues))}."
+
+
+def _document_control(project: Project, reader: HistoryReader, serving: bool) -> None:
+    """Versions, approvals and review dates from git (the one slow step, hence the reader's cache)."""
+    settings, problems = project.settings, project.diagnostics
+    people_display = f"{settings.requirements_dir}/{settings.people_file}"
+    project.people, found = load_people(
+        settings.root / settings.requirements_dir / settings.people_file, people_display
+    )
+    problems.extend(found)
+    try:
+        tz: datetime.tzinfo = zoneinfo.ZoneInfo(settings.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # parse_options reports it; tests may skip parsing
+        tz = datetime.UTC
+    # SOURCE_DATE_EPOCH: a reproducible build (and a test) can say which day it is.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    now = datetime.datetime.fromtimestamp(int(epoch), tz) if epoch.isdigit() else datetime.datetime.now(tz)
+    history = None
+    if settings.history:
+        try:
+            history = reader.read(settings.root, settings.sources, settings.main_branch)
+        except HistoryError as exc:
+            problems.append(
+                codes.HISTORY_UNAVAILABLE(
+                    f"no document history: {exc}. Pages show 'no history' instead of versions and approvals.",
+                    hint="Build from a git clone of the repository (with its full history).",
+                )
+            )
+    if history is not None and history.shallow:
+        problems.append(
+            codes.HISTORY_SHALLOW(
+                "the git clone is shallow: versions, effective dates and revision histories start at the clone's "
+                "first commit and are wrong.",
+                hint="Fetch the full history: 'git fetch --unshallow' (in GitHub Actions, 'fetch-depth: 0' on "
+                "actions/checkout; in GitLab CI, 'GIT_DEPTH: 0').",
+            )
+        )
+    if history is not None and not history.branch_found:
+        problems.append(
+            codes.HISTORY_NO_MAIN_BRANCH(
+                f"the main branch '{settings.main_branch}' was not found (nor 'origin/{settings.main_branch}'): "
+                "the history of the checked-out commit is shown as accepted changes.",
+                "mkdocs.yml",
+                hint="Set 'main_branch' to the branch that holds approved documents, or fetch it.",
+            )
+        )
+    baseline = _baseline(settings, tz, problems)
+    project.history = history
+    project.policy = ControlPolicy(
+        tz, now.date(), baseline, settings.review_due_within_days, serving, not (history and history.shallow)
+    )
+    project.controls, found = document_controls(project.documents, history, project.people, project.policy)
+    problems.extend(found)
+    if history is not None:
+        for doc in project.documents:
+            if doc.path in history.proposed:
+                problems.append(
+                    codes.PROPOSED_CHANGE(
+                        f"{doc.id} is changed on this branch and not yet on '{history.branch}': shown as proposed.",
+                        doc.path,
+                    )
+                )
+
+
+def _baseline(settings: Settings, tz: datetime.tzinfo, problems: list[Diagnostic]) -> int | None:
+    """`approval_baseline` in epoch seconds: the end of the given day, or the given commit's time."""
+    value = settings.approval_baseline
+    if value is None:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            problems.append(codes.OPTION_BASELINE(f"approval_baseline '{value}' is not a valid date.", "mkdocs.yml"))
+            return None
+        return int(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tz).timestamp())
+    try:
+        return commit_time(settings.root, value) + 1
+    except HistoryError as exc:
+        problems.append(
+            codes.OPTION_BASELINE(
+                f"approval_baseline: {exc}.",
+                "mkdocs.yml",
+                hint="Give a date (YYYY-MM-DD) or a commit of the main branch.",
+            )
+        )
+        return None
