@@ -92,7 +92,11 @@ class DemoProject:
         return Built(result.returncode, result.stdout + result.stderr, site)
 
     def check(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.run(sys.executable, "-m", "imsdocs.cli", "check", *args)
+        return self.cli("check", *args)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`imsdocs <args>` in the project, as a user runs it."""
+        return self.run(sys.executable, "-m", "imsdocs.cli", *args)
 
 
 @pytest.fixture
@@ -198,12 +202,17 @@ OWEN = ("Owen Pritchard", "owen.pritchard@kestrel.example")
 
 
 def example_repo(root: Path) -> Repo:
-    """The example IMS imported on 20 November 2026, then two merge requests after the approval baseline."""
+    """The example IMS imported on 20 November 2026 (its approval baseline), then two merge requests."""
     for folder in ("docs", "policies", "procedures", "records", "requirements_map"):
         shutil.copytree(REPO / folder, root / folder)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     repo = Repo(root)
     repo.commit("Import the IMS documents", "2026-11-20T16:00:00+00:00", author=OWEN)
+    # The example's baseline names the commit that imported its documents: here, this copy's import.
+    config = root / "mkdocs.yml"
+    imported = repo.git("rev-parse", "HEAD").strip()
+    config.write_text(re.sub(r"commit: [0-9a-f]{40}", f"commit: {imported}", config.read_text()), encoding="utf-8")
+    repo.commit("Record the approval baseline", "2026-11-23T17:00:00+00:00", author=OWEN)
     policy = (root / "policies/access-control-policy.md").read_text(encoding="utf-8")
     repo.merge_pull_request(
         "supplier-keys",
@@ -256,6 +265,58 @@ def example_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def example_site(example_root: Path) -> Built:
     """The example IMS built strictly once per test session, on EXAMPLE_TODAY."""
     return build_example(example_root, example_root / "site")
+
+
+# Document control on demo projects: the configuration, people and page readers the tests share.
+DANA = "Dana Whitfield <dana@kestrel.example>"
+PEOPLE = """\
+people:
+  - {name: Dana Whitfield, email: dana@kestrel.example, roles: [Managing Director]}
+  - {name: Ada Author, email: ada@kestrel.example, roles: [IMS Manager]}
+"""
+CONFIG = """\
+site_name: Demo IMS
+docs_dir: docs
+repo_url: https://github.com/kestrel/ims
+plugins:
+  - search
+  - imsdocs:
+      standards: ['demo:2024']
+      approval_baseline: 2026-01-31
+{extra}"""
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def control_block(built: Built, page: str) -> dict[str, str]:
+    """The control block at the top of a document page, as field -> value."""
+    html = built.html(page)
+    table = html[html.index("<table data-ims-control") : html.index("</table>")]
+    fields: dict[str, str] = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        cells = [text(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        fields.update({cells[0]: cells[1], cells[2]: cells[3]})
+    return fields
+
+
+def revision_rows(built: Built, page: str) -> list[list[str]]:
+    html = built.html(page)
+    table = html[html.index('id="revision-history"') :]
+    table = table[: table.index("</table>")]
+    return [
+        [text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ][1:]
+
+
+def warnings(built: Built) -> list[str]:
+    return [
+        line.split("imsdocs: ", 1)[1]
+        for line in built.output.splitlines()
+        if line.startswith("WARNING") and "imsdocs: " in line
+    ]
 
 
 WriteFile = Callable[[str, str], Path]

@@ -104,7 +104,7 @@ def test_policy_page_shows_control_block_and_clause_links_lead_to_the_matrix_row
     assert re.search(r"Version\s+2\.1", control.inner_text()) and "Dana Whitfield, 2026-12-01" in control.inner_text()
     assert control.locator('th[role="columnheader"]').count() == 0  # fields, not a list to sort
     history = page.locator("table", has=page.locator("th", has_text="Approver")).last
-    assert history.locator('th[role="columnheader"]').count() == 6
+    assert history.locator('th[role="columnheader"]').count() == 7
     assert history.is_visible() and history.locator("tbody tr").count() == 3
     screenshot(page, "policy")
     page.locator("article a", has_text=re.compile(r"^A\.5\.15$")).click()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -14,58 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Built, DemoProject, Repo, build_env, document
+from conftest import (
+    CONFIG,
+    DANA,
+    PEOPLE,
+    DemoProject,
+    Repo,
+    build_env,
+    control_block,
+    document,
+    revision_rows,
+    text,
+    warnings,
+)
 from imsdocs import HistoryReader, Settings, load_project
-
-DANA = "Dana Whitfield <dana@kestrel.example>"
-PEOPLE = """\
-people:
-  - {name: Dana Whitfield, email: dana@kestrel.example, roles: [Managing Director]}
-  - {name: Ada Author, email: ada@kestrel.example, roles: [IMS Manager]}
-"""
-CONFIG = """\
-site_name: Demo IMS
-docs_dir: docs
-repo_url: https://github.com/kestrel/ims
-plugins:
-  - search
-  - imsdocs:
-      standards: ['demo:2024']
-      approval_baseline: 2026-01-31
-{extra}"""
-
-
-def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
-
-
-def control_block(built: Built, page: str) -> dict[str, str]:
-    """The control block at the top of a document page, as field -> value."""
-    html = built.html(page)
-    table = html[html.index("<table data-ims-control") : html.index("</table>")]
-    fields: dict[str, str] = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
-        cells = [text(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
-        fields.update({cells[0]: cells[1], cells[2]: cells[3]})
-    return fields
-
-
-def revision_rows(built: Built, page: str) -> list[list[str]]:
-    html = built.html(page)
-    table = html[html.index('id="revision-history"') :]
-    table = table[: table.index("</table>")]
-    return [
-        [text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
-    ][1:]
-
-
-def warnings(built: Built) -> list[str]:
-    return [
-        line.split("imsdocs: ", 1)[1]
-        for line in built.output.splitlines()
-        if line.startswith("WARNING") and "imsdocs: " in line
-    ]
 
 
 @pytest.fixture
@@ -105,8 +66,25 @@ def test_a_merged_pull_request_gives_version_date_authors_approver_and_a_link(im
     assert control["Next review"] == "01 Mar 2027"
     assert 'href="https://github.com/kestrel/ims/pull/7"' in built.html("policies/scope/index.html")
     rows = revision_rows(built, "policies/scope/index.html")
-    assert rows[0] == ["2.0", "01 Mar 2026", "Add the Leeds office to the scope", "Ada Author", "Dana Whitfield", "#7"]
-    assert rows[1][:5] == ["1.0", "05 Jan 2026", "Import the IMS", "Ada Author", "not recorded (imported)"]
+    assert rows[0] == [
+        "2.0",
+        "01 Mar 2026",
+        "Add the Leeds office to the scope",
+        "Ada Author",
+        "Dana Whitfield",
+        "#7",
+        "unsigned",
+    ]
+    # The history before the approval baseline reads as one baseline version (its approval not recorded here).
+    assert rows[1] == [
+        "1.0",
+        "05 Jan 2026",
+        "Baseline: the approved document set as imported (1 imported change)",
+        "imported",
+        "not recorded (imported)",
+        "baseline",
+        "-",
+    ]
 
 
 def test_a_direct_commit_after_the_baseline_is_warned_and_fails_strict(ims: tuple[DemoProject, Repo]) -> None:
@@ -136,7 +114,8 @@ def test_a_squash_merge_without_trailers_has_no_approver_but_its_pull_request(im
         "Merge through a pull request whose merge commit carries an 'Approved-by:' trailer. [approval-missing]"
     ]
     control = control_block(built, "policies/scope/index.html")
-    assert (control["Approved by"], control["Reference"]) == ("not recorded", "#8")
+    # A squash subject names a pull request, but only a signature could prove one was merged.
+    assert (control["Approved by"], control["Reference"]) == ("not recorded", "#8 (pull request claimed, not verified)")
 
 
 def test_the_wrong_approver_and_self_approval_are_warned(ims: tuple[DemoProject, Repo]) -> None:
@@ -152,7 +131,8 @@ def test_the_wrong_approver_and_self_approval_are_warned(ims: tuple[DemoProject,
         f"policies/security.md:6: version 2.0 ({merge}) was approved by Ada Author <ada@kestrel.example>, not by the "
         "document's approver 'Managing Director'. Have the approver approve it, or correct 'approver' or the people file. "
         "[approval-mismatch]",
-        f"policies/security.md: version 2.0 ({merge}): the author approved their own change. [approval-self]",
+        f"policies/security.md: version 2.0 ({merge}): an author of the change approved it. Have someone who did "
+        "not write or co-author the change approve it. [approval-self]",
     ]
 
 
@@ -165,7 +145,7 @@ def test_a_rename_keeps_the_history_and_the_version(ims: tuple[DemoProject, Repo
     rows = revision_rows(built, "policies/scope-statement/index.html")
     assert [row[:3] for row in rows] == [
         ["1.0", "2026-02-10", "Rename the scope statement (#10) (moved from policies/scope.md)"],
-        ["1.0", "2026-01-05", "Import the IMS"],
+        ["1.0", "2026-01-05", "Baseline: the approved document set as imported (1 imported change)"],
     ]
 
 

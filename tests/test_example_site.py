@@ -117,8 +117,16 @@ def test_a_policy_ends_with_its_revision_history_newest_first(example_site: Buil
     page = example_site.html("policies/access-control-policy/index.html")
     table = page[page.index('id="revision-history"') :]
     history = cells(table[: table.index("</table>")])
-    assert history[0] == ["Version", "Date", "Summary", "Author", "Approver", "Reference"]
-    assert history[1] == ["2.1", "2026-12-01", "Reword the supplier rule", "Owen Pritchard", "Dana Whitfield", "!15"]
+    assert history[0] == ["Version", "Date", "Summary", "Author", "Approver", "Reference", "Signature"]
+    assert history[1] == [
+        "2.1",
+        "2026-12-01",
+        "Reword the supplier rule",
+        "Owen Pritchard",
+        "Dana Whitfield",
+        "!15",
+        "unsigned",
+    ]
     assert history[2] == [
         "2.0",
         "2026-11-26",
@@ -126,22 +134,38 @@ def test_a_policy_ends_with_its_revision_history_newest_first(example_site: Buil
         "Agnieszka Kowalczyk",
         "Dana Whitfield",
         "!14",
+        "unsigned",
     ]
-    assert history[3][:5] == [
+    # The imported history is one baseline version, approved as mkdocs.yml records: no development commits.
+    assert history[3] == [
         "1.0",
-        "2026-11-20",
-        "Import the IMS documents",
-        "Owen Pritchard",
-        "not recorded (imported)",
+        "2026-11-23",
+        "Baseline: the approved document set as imported (1 imported change)",
+        "imported",
+        "Dana Whitfield",
+        "REC-043",
+        "-",
     ]
-    assert re.fullmatch(r"[0-9a-f]{10}", history[3][5])  # no merge request: the commit
+    assert len(history) == 4
+
+
+def test_every_page_of_the_example_shows_an_approval(example_site: Built) -> None:
+    pages = sorted(example_site.site.glob("*/*/index.html"))
+    documents = [page for page in pages if page.parent.parent.name in ("policies", "procedures", "records")]
+    assert len(documents) > 60
+    for page in documents:
+        html = page.read_text(encoding="utf-8")
+        control = cells(html[html.index("<table data-ims-control") : html.index("</table>")])
+        approved = {row[2]: row[3] for row in control}["Approved by"]
+        assert approved.startswith("Dana Whitfield, 20"), (page, approved)
+        assert "not recorded" not in html, page
 
 
 def test_the_example_needs_no_review_for_a_year_after_its_import(example_site: Built) -> None:
     home = example_site.html("index.html")
     assert "Reviews overdue" not in home and "Reviews due within" not in home
     register = {row[0]: row for row in cells(example_site.html("compliance/register/index.html"))}
-    assert register["REC-006"][-1] == "2027-11-20"  # 12 months after the import
+    assert register["REC-006"][-1] == "2027-11-23"  # 12 months after the baseline approval
     assert register["POL-021"][-3:] == ["2.1", "2026-12-01", "2027-12-01"]  # 12 months after its last change
 
 
@@ -152,16 +176,16 @@ def test_a_year_on_every_unchanged_document_is_overdue_and_the_strict_build_says
     assert later.returncode == 1
     overdue = re.findall(r"imsdocs: (\S+\.md):\d+: (\S+) was due for review on (\S+) \(every 12 months\)", later.output)
     assert len(overdue) == 65  # every document but POL-021, changed by merge requests in December
-    assert ("records/nonconformity-log.md", "REC-006", "2027-11-20") in overdue
+    assert ("records/nonconformity-log.md", "REC-006", "2027-11-23") in overdue
     assert "'last_reviewed: 2027-11-25'" in later.output
 
     home = later.html("index.html")
     overdue_rows = cells(home[home.index("Reviews overdue") :].split("</table>")[0])[1:]
-    assert len(overdue_rows) == 65 and all(row[2] == "2027-11-20" for row in overdue_rows)
+    assert len(overdue_rows) == 65 and all(row[2] == "2027-11-23" for row in overdue_rows)
     due = home[home.index("Reviews due within 30 days") :]
     assert [row[0].split()[0] for row in cells(due[: due.index("</table>")])[1:]] == ["POL-021"]
     register = {row[0]: row for row in cells(later.html("compliance/register/index.html"))}
-    assert register["REC-006"][-1] == "2027-11-20 (overdue)"
+    assert register["REC-006"][-1] == "2027-11-23 (overdue)"
     assert register["POL-021"][-1] == "2027-12-01 (due soon)"
 
 

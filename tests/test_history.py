@@ -10,6 +10,8 @@ import pytest
 
 from conftest import Repo
 from imsdocs import (
+    Baseline,
+    ControlPolicy,
     Document,
     DocumentStatus,
     HistoryError,
@@ -63,7 +65,7 @@ def repo(tmp_path: Path) -> Repo:
 def test_one_pass_finds_every_accepted_change_of_a_renamed_document(repo: Repo) -> None:
     history = read_history(repo.root, ["policies"])
     changes = history.of("policies/access-control-policy.md")
-    assert [c.subject for c in changes] == [
+    assert [c.commit.subject for c in changes] == [
         "Import the IMS",
         "Merge pull request #12 from kestrel/mfa",
         "Clarify break-glass accounts (#13)",
@@ -80,17 +82,20 @@ def test_one_pass_finds_every_accepted_change_of_a_renamed_document(repo: Repo) 
 
 def test_merge_carries_approvers_reviewers_pr_and_the_committer_date(repo: Repo) -> None:
     merge = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[1]
-    assert merge.is_merge and merge.pull_request == "#12"
-    assert merge.approvers == ("Managing Director <md@kestrel.example>",)
-    assert merge.reviewers == ("IMS Manager <ims@kestrel.example>",)
-    assert merge.committed_at == 1770136200  # 2026-02-03 16:30 UTC: when it reached main
-    assert merge.committer_offset_minutes == 0
+    commit = merge.commit
+    assert commit.is_merge and commit.pull_request == "#12"
+    assert commit.approvers == ("Managing Director <md@kestrel.example>",)
+    assert commit.reviewers == ("IMS Manager <ims@kestrel.example>",)
+    assert commit.committed_at == 1770136200  # 2026-02-03 16:30 UTC: when it reached main
+    assert commit.committer_offset_minutes == 0
 
 
 def test_squash_merge_has_a_pr_number_but_no_approval_evidence(repo: Repo) -> None:
     squash = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[2]
-    assert not squash.is_merge and squash.pull_request == "#13" and squash.approvers == ()
-    assert squash.committer_offset_minutes == 120
+    commit = squash.commit
+    assert not commit.is_merge and commit.pull_request == "#13" and commit.approvers == ()
+    assert commit.pull_request_claimed  # a subject line proves nothing
+    assert commit.committer_offset_minutes == 120
 
 
 def test_delete_and_restore_continues_the_same_history(repo: Repo) -> None:
@@ -99,7 +104,7 @@ def test_delete_and_restore_continues_the_same_history(repo: Repo) -> None:
     repo.write("policies/Politique d'accès é.md", "restored\n")
     repo.commit("Restore the French policy", "2026-04-02T09:00:00+01:00")
     changes = read_history(repo.root, ["policies"]).of("policies/Politique d'accès é.md")
-    assert [c.subject for c in changes] == ["Import the IMS", "Restore the French policy"]
+    assert [c.commit.subject for c in changes] == ["Import the IMS", "Restore the French policy"]
 
 
 def test_a_document_moved_into_the_folders_starts_its_history_and_one_moved_out_ends_it(repo: Repo) -> None:
@@ -112,7 +117,7 @@ def test_a_document_moved_into_the_folders_starts_its_history_and_one_moved_out_
     repo.commit("Archive the access policy", "2026-04-03T09:00:00+01:00")
     history = read_history(repo.root, ["policies"])
     adopted = history.of("policies/supplier.md")
-    assert [(c.subject, c.renamed_only) for c in adopted] == [("Adopt the supplier policy", False)]
+    assert [(c.commit.subject, c.renamed_only) for c in adopted] == [("Adopt the supplier policy", False)]
     assert sorted(history.changes) == ["policies/Politique d'accès é.md", "policies/supplier.md"]
 
 
@@ -132,7 +137,7 @@ def test_a_long_history_read_by_several_git_processes_equals_one_pass(
     in_stretches = reader.read(repo.root, ["policies"])
     assert in_stretches.changes == one_pass.changes
     renamed = in_stretches.of("policies/access-24.md")
-    assert [c.subject for c in renamed][:2] == ["Import the IMS", "Merge pull request #12 from kestrel/mfa"]
+    assert [c.commit.subject for c in renamed][:2] == ["Import the IMS", "Merge pull request #12 from kestrel/mfa"]
     assert [c.path for c in renamed][-4:] == [f"policies/access-{n}.md" for n in (6, 12, 18, 24)]
 
 
@@ -164,6 +169,12 @@ def test_pull_request_numbers_from_forge_subjects(subject: str, number: str | No
     assert pull_request_number(subject) == number
 
 
+def test_a_merge_like_subject_on_a_commit_that_is_no_merge_names_no_pull_request() -> None:
+    assert pull_request_number("Merge pull request #77 from x/y", is_merge=False) is None
+    assert pull_request_number("Merged in x (pull request #9)", is_merge=False) is None
+    assert pull_request_number("Update backup policy (#77)", is_merge=False) == "#77"  # a squash claim
+
+
 def test_gitlab_merge_request_number_comes_from_the_body() -> None:
     assert (
         pull_request_number("Merge branch 'mfa' into 'main'", "Tighten MFA\n\nSee merge request kestrel/ims!42")
@@ -178,7 +189,7 @@ def test_gitlab_merge_commit_pr_number_is_read_from_the_body_in_the_pass(repo: R
         "gitlab", "policies/access-control-policy.md", "v4\n" + BODY, "Reword rule 1", message, dates
     )
     latest = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")[-1]
-    assert latest.is_merge and latest.pull_request == "!42"
+    assert latest.commit.is_merge and latest.commit.pull_request == "!42"
 
 
 # Document control derived from the pass: versions, approvals, review dates.
@@ -221,7 +232,7 @@ def test_versions_count_accepted_changes_and_a_pure_rename_keeps_the_version(rep
 
 def test_approval_evidence_is_checked_from_the_baseline_on(repo: Repo) -> None:
     changes = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")
-    baseline = changes[1].committed_at  # the import stays "imported"
+    baseline = Baseline(changes[1].commit.sequence, collapse=False)  # the import stays "imported"
     revisions = versions(changes, baseline)
     assert revisions[0].imported and not revisions[1].imported
     assert approval_checks(policy(), revisions[0], PEOPLE) == []
@@ -230,7 +241,7 @@ def test_approval_evidence_is_checked_from_the_baseline_on(repo: Repo) -> None:
     assert squash == ["approval-missing"]  # a PR number, but nothing in git says who approved it
     direct = [p.render() for p in approval_checks(policy(), revisions[4], PEOPLE)]
     assert direct[0].startswith(
-        f"policies/access-control-policy.md: version 4.0 ({changes[4].commit[:10]}) has no recorded approver."
+        f"policies/access-control-policy.md: version 4.0 ({changes[4].commit.sha[:10]}) has no recorded approver."
     )
     assert "reached the main branch without a pull request" in direct[1]
 
@@ -250,11 +261,12 @@ def test_the_wrong_approver_and_self_approval_are_warned(repo: Repo) -> None:
 
 def test_next_review_is_the_later_of_change_and_review_plus_the_interval(repo: Repo) -> None:
     changes = read_history(repo.root, ["policies"]).of("policies/access-control-policy.md")
-    control, _ = control_for(policy(every="1 months"), changes[:1], PEOPLE, None, UTC)
+    rules = ControlPolicy(UTC, datetime.date(2026, 3, 1))
+    control, _ = control_for(policy(every="1 months"), changes[:1], PEOPLE, rules)
     assert control.current is not None and control.current.version == "1.0"
     assert control.next_review == datetime.date(2026, 2, 5)  # 2026-01-05 09:00+01:00 is 08:00 UTC
     reviewed = policy(every="1 months", last_reviewed=datetime.date(2026, 1, 31))
-    control, _ = control_for(reviewed, changes[:1], PEOPLE, None, UTC)
+    control, _ = control_for(reviewed, changes[:1], PEOPLE, rules)
     assert control.next_review == datetime.date(2026, 2, 28)  # month ends clamp, never fail
     assert review_state(control, datetime.date(2026, 3, 1), 30) == "overdue"
     assert review_state(control, datetime.date(2026, 2, 1), 30) == "due"

@@ -166,7 +166,10 @@ def test_reused_codes_are_split_by_problem(demo: DemoProject) -> None:
 
 def test_the_readme_lists_every_code_as_the_registry_declares_it() -> None:
     generated = subprocess.run(
-        [sys.executable, "-m", "imsdocs.cli", "codes", "--format", "markdown"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "imsdocs.cli", "codes", "--format", "markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- codes:start -->\n", 1)[1].split("<!-- codes:end -->", 1)[0]

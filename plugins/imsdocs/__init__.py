@@ -10,6 +10,7 @@ from .compliance.coverage import ClauseCoverage, StandardCoverage, Status, roll_
 from .compliance.soa import SoaRow, StatementOfApplicability
 from .diagnostics import Code, Diagnostic, Severity
 from .history.document_control import (
+    Baseline,
     ControlPolicy,
     DocumentControl,
     ReviewState,
@@ -19,7 +20,17 @@ from .history.document_control import (
     review_state,
     versions,
 )
-from .history.reader import Change, History, HistoryError, HistoryReader, pull_request_number, read_history
+from .history.reader import (
+    Change,
+    Commit,
+    History,
+    HistoryError,
+    HistoryReader,
+    Identity,
+    Signature,
+    pull_request_number,
+    read_history,
+)
 from .model.catalogue import Catalogue, Clause, Exclusion, load_catalogue
 from .model.documents import Claim, Document, DocumentStatus, ReviewInterval, Schema, check_documents, read_document
 from .model.people import Person
@@ -29,6 +40,10 @@ from .site.rendering import Renderer
 
 __all__ = [
     "CODES",
+    "Baseline",
+    "Commit",
+    "Identity",
+    "Signature",
     "DEFAULT_CLASSIFICATIONS",
     "DEFAULT_TYPES",
     "Catalogue",

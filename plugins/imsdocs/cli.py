@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from . import codes
 from .compliance.coverage import Status
 from .diagnostics import Diagnostic, Severity, has_errors
 from .history.document_control import ReviewState
+from .history.evidence import FIELDS, evidence_rows
 from .model.documents import Document
 from .options import read_mkdocs_yml
 from .pipeline import Project, load_project
@@ -26,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--format", choices=("text", "json"), default="text")
     listing = commands.add_parser("codes", help="list every diagnostic code, its severity and what it means")
     listing.add_argument("--format", choices=("text", "markdown"), default="text")
+    ledger = commands.add_parser(
+        "evidence", help="the evidence ledger: one row per accepted change per document (archive it with each release)"
+    )
+    ledger.add_argument("-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml")
+    ledger.add_argument("--format", choices=("json", "csv"), default="json")
+    ledger.add_argument("--output", type=Path, help="write to this file instead of standard output")
     args = parser.parse_args(argv)
 
     if args.command == "codes":
@@ -35,9 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings, problems = read_mkdocs_yml(args.config_file.resolve())
     if has_errors(problems):  # as the build does: nothing is checked with options that are wrong
-        _report(problems, args.format)
+        _report(problems, "json" if args.format == "json" else "text")
         return 1
-    return _check(load_project(settings), args.format)
+    project = load_project(settings)
+    if args.command == "evidence":
+        return _evidence(project, args.format, args.output)
+    return _check(project, args.format)
 
 
 def _codes(output: str) -> int:
@@ -82,6 +94,12 @@ def _check(project: Project, output: str) -> int:
             "documents": len(project.documents),
             "coverage": summary,
             "document_control": [_control_json(project, doc) for doc in sorted(project.documents, key=lambda d: d.id)],
+            "evidence": [
+                row.to_json()
+                for row in evidence_rows(project.documents, project.controls, project.people, project.policy)
+            ]
+            if project.policy is not None
+            else [],
             "diagnostics": [d.to_json() for d in project.diagnostics],
         }
         print(json.dumps(out, indent=2))
@@ -105,6 +123,45 @@ def _check(project: Project, output: str) -> int:
     return 1 if failing else 0
 
 
+def _evidence(project: Project, output: str, destination: Path | None) -> int:
+    errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
+    unavailable = [d for d in project.diagnostics if d.code == "history-unavailable"]
+    if errors or unavailable or project.policy is None:
+        for d in errors + unavailable:
+            print(f"ERROR: {d.render()}", file=sys.stderr)
+        if not errors and not unavailable:
+            print("ERROR: the evidence ledger needs the git history ('history: true').", file=sys.stderr)
+        return 1
+    rows = evidence_rows(project.documents, project.controls, project.people, project.policy)
+    if output == "json":
+        content = json.dumps([row.to_json() for row in rows], indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(FIELDS)
+        for row in rows:
+            data = row.to_json()
+            writer.writerow([_cell(data[name]) for name in FIELDS])
+        content = buffer.getvalue()
+    if destination is None:
+        sys.stdout.write(content)
+    else:
+        destination.write_text(content, encoding="utf-8")
+    return 0
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text: lists joined, formulas neutralised."""
+    if isinstance(value, dict):
+        value = "; ".join(f"{key}: {state}" for key, state in value.items())
+    elif isinstance(value, (list, tuple)):
+        value = "; ".join(str(item) for item in value)
+    elif value is None:
+        value = ""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _control_json(project: Project, doc: Document) -> dict[str, object]:
     control = project.control(doc)
     current = control.current
@@ -112,9 +169,9 @@ def _control_json(project: Project, doc: Document) -> dict[str, object]:
         "id": doc.id,
         "path": doc.path,
         "version": current.version if current else None,
-        "effective": current.change.committed_at if current else None,  # epoch seconds
+        "effective": current.commit.committed_at if current else None,  # epoch seconds
         "approved_by": list(current.approvers) if current else [],
-        "pull_request": current.change.pull_request if current else None,
+        "pull_request": current.commit.pull_request if current else None,
         "next_review": control.next_review.isoformat() if control.next_review else None,
         "review": control.review.value,
         "draft": control.is_draft,

@@ -118,6 +118,22 @@ HISTORY_SHALLOW = declare(
 HISTORY_NO_MAIN_BRANCH = declare(
     "history-no-main-branch", W, "The configured main branch does not exist; HEAD was read.", adjustable=True
 )
+APPROVAL_UNSIGNED = declare(
+    "approval-unsigned",
+    W,
+    "With `signatures: require`: a change to an approved document not signed by an allowed signer.",
+    adjustable=True,
+)
+HISTORY_DATE_ORDER = declare(
+    "history-date-order",
+    W,
+    "A change's committer date is earlier than the change before it on the main branch.",
+    adjustable=True,
+)
+HISTORY_DATE_FUTURE = declare(
+    "history-date-future", W, "A change's committer date is later than the build.", adjustable=True
+)
+SIGNERS_FILE = declare("signers-file", E, "The allowed signers file is missing or has a malformed line.")
 REVIEW_OVERDUE = declare("review-overdue", W, "An approved document is past its next review date.", adjustable=True)
 UNCOMMITTED_CHANGE = declare(
     "uncommitted-change",

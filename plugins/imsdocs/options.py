@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -82,15 +83,68 @@ def _days(value: Any) -> int:
     return value
 
 
-def _baseline(value: Any) -> str | None:
+@dataclass(frozen=True)
+class BaselineOption:
+    """The `approval_baseline` option: up to which commit (or day) history was imported, and its approval."""
+
+    commit: str | None = None  # a revision; exact (recommended)
+    date: str | None = None  # YYYY-MM-DD: changes committed up to the end of that day
+    approved_by: str | None = None  # a person of the people file
+    approved_on: datetime.date | None = None
+    reference: str | None = None  # where the approval is recorded (a minute, a record id)
+
+
+_BASELINE_KEYS = ("commit", "date", "approved_by", "approved_on", "reference")
+
+
+def _baseline(value: Any) -> BaselineOption | None:
     if value is None:
         return None
+    if isinstance(value, dict):
+        unknown = [key for key in value if key not in _BASELINE_KEYS]
+        if unknown:
+            hint = did_you_mean(str(unknown[0]), _BASELINE_KEYS) or f"Keys: {', '.join(_BASELINE_KEYS)}."
+            raise OptionError(f"unknown key '{unknown[0]}'. {hint}")
+        if ("commit" in value) == ("date" in value):
+            raise OptionError("give either 'commit' or 'date'")
+        point = _baseline(value.get("commit", value.get("date")))
+        assert point is not None
+        approved_on = value.get("approved_on")
+        if approved_on is not None and not (
+            isinstance(approved_on, datetime.date) and not isinstance(approved_on, datetime.datetime)
+        ):
+            raise OptionError("'approved_on' must be a date (YYYY-MM-DD)")
+        return BaselineOption(
+            point.commit,
+            point.date,
+            _text(value["approved_by"]) if value.get("approved_by") is not None else None,
+            approved_on,
+            _text(value["reference"]) if value.get("reference") is not None else None,
+        )
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value.isoformat()  # YAML reads 2026-01-31 as a date
+        return BaselineOption(date=value.isoformat())  # YAML reads 2026-01-31 as a date
     text = _text(value)
     if text.startswith("-"):
         raise OptionError(f"'{text}' must be a date (YYYY-MM-DD) or a commit, not something that starts with '-'")
-    return text
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise OptionError(f"'{text}' is not a valid date") from None
+        return BaselineOption(date=text)
+    return BaselineOption(commit=text)
+
+
+def _choice(*allowed: str) -> Parser:
+    def parse(value: Any) -> str:
+        if value is False and "off" in allowed:  # YAML 1.1 reads a bare `off` as false
+            return "off"
+        if value not in allowed:
+            hint = did_you_mean(str(value), allowed)
+            raise OptionError(f"must be one of {', '.join(allowed)}, not {value!r}. {hint}".rstrip())
+        return str(value)
+
+    return parse
 
 
 def _timezone(value: Any) -> str:
@@ -179,11 +233,30 @@ class Settings:
         "The branch whose first-parent commits are the accepted changes (`origin/<name>` is used when only that exists).",
         _text,
     )
-    approval_baseline: str | None = _option(
+    approval_baseline: BaselineOption | None = _option(
         None,
-        "A date (`2026-01-31`) or a commit: changes accepted up to it are shown as imported and not checked for approval.",
+        "A commit (exact; recommended) or a date (`2026-01-31`) up to which history was imported and is not checked "
+        "for approval; or a mapping `{commit: ..., approved_by: <person>, approved_on: <date>, reference: ...}` "
+        "that also records who approved the imported set.",
         _baseline,
         code=codes.OPTION_BASELINE,
+    )
+    baseline_history: str = _option(
+        "collapse",
+        "`collapse`: the history before the baseline reads as one baseline version per document; `show`: each "
+        "imported commit is listed.",
+        _choice("collapse", "show"),
+    )
+    signatures: str = _option(
+        "report",
+        "`off`, `report` (pages say who signed each change, or unsigned) or `require` (a change to an approved "
+        "document not signed by an allowed signer is a warning).",
+        _choice("off", "report", "require"),
+    )
+    allowed_signers: str | None = _option(
+        None,
+        "File in `requirements_dir` listing whose signatures count (git's SSH allowed-signers format).",
+        _file_name,
     )
     timezone: str = _option(
         "UTC",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -15,13 +14,14 @@ from . import codes
 from .compliance.coverage import StandardCoverage, compute, gaps
 from .compliance.soa import StatementOfApplicability, statement_of_applicability
 from .diagnostics import Diagnostic, apply_checks, did_you_mean, has_errors
-from .history.document_control import ControlPolicy, DocumentControl, document_controls
-from .history.reader import History, HistoryError, HistoryReader, commit_time
+from .history.document_control import Baseline, ControlPolicy, DocumentControl, document_controls
+from .history.reader import History, HistoryError, HistoryReader, resolve_commit
+from .history.signatures import load_allowed_signers
 from .model.applicability import Applicability, check_scope_statements, claims_of_excluded, load_applicability
 from .model.catalogue import Catalogue, load_catalogue
 from .model.correspondence import SharedTopic, load_correspondence
 from .model.documents import Document, Schema, check_documents, read_document
-from .model.people import Person, load_people
+from .model.people import Person, load_people, resolve
 from .model.sources import SourceFile, scan_sources
 from .options import Settings
 
@@ -144,9 +144,9 @@ def _nearest(key: str, catalogues: dict[str, Catalogue]) -> str:
 def _document_control(project: Project, reader: HistoryReader, serving: bool) -> None:
     """Versions, approvals and review dates from git (the one slow step, hence the reader's cache)."""
     settings, problems = project.settings, project.diagnostics
-    people_display = f"{settings.requirements_dir}/{settings.people_file}"
+    requirements = settings.root / settings.requirements_dir
     project.people, found = load_people(
-        settings.root / settings.requirements_dir / settings.people_file, people_display
+        requirements / settings.people_file, f"{settings.requirements_dir}/{settings.people_file}"
     )
     problems.extend(found)
     try:
@@ -156,10 +156,22 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
     # SOURCE_DATE_EPOCH: a reproducible build (and a test) can say which day it is.
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     now = datetime.datetime.fromtimestamp(int(epoch), tz) if epoch.isdigit() else datetime.datetime.now(tz)
+    signers = None
+    if settings.allowed_signers is not None and settings.signatures != "off":
+        signers, found = load_allowed_signers(
+            requirements / settings.allowed_signers, f"{settings.requirements_dir}/{settings.allowed_signers}"
+        )
+        problems.extend(found)
     history = None
     if settings.history:
         try:
-            history = reader.read(settings.root, settings.sources, settings.main_branch)
+            history = reader.read(
+                settings.root,
+                settings.sources,
+                settings.main_branch,
+                allowed_signers=signers.file if signers else None,
+                signatures=settings.signatures != "off",
+            )
         except HistoryError as exc:
             problems.append(
                 codes.HISTORY_UNAVAILABLE(
@@ -185,10 +197,16 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
                 hint="Set 'main_branch' to the branch that holds approved documents, or fetch it.",
             )
         )
-    baseline = _baseline(settings, tz, problems)
     project.history = history
     project.policy = ControlPolicy(
-        tz, now.date(), baseline, settings.review_due_within_days, serving, not (history and history.shallow)
+        tz,
+        now.date(),
+        _baseline(settings, history, tz, project.people, problems) if history is not None else None,
+        settings.review_due_within_days,
+        serving,
+        not (history and history.shallow),
+        settings.signatures == "require",
+        int(now.timestamp()),
     )
     project.controls, found = document_controls(project.documents, history, project.people, project.policy)
     problems.extend(found)
@@ -203,26 +221,55 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
                 )
 
 
-def _baseline(settings: Settings, tz: datetime.tzinfo, problems: list[Diagnostic]) -> int | None:
-    """`approval_baseline` in epoch seconds: the end of the given day, or the given commit's time."""
-    value = settings.approval_baseline
-    if value is None:
+def _baseline(
+    settings: Settings, history: History, tz: datetime.tzinfo, people: list[Person], problems: list[Diagnostic]
+) -> Baseline | None:
+    """The approval baseline as a position on the main branch: exact for a commit; for a date, the first
+    change committed after that day and everything after it (a later change is never imported)."""
+    option = settings.approval_baseline
+    if option is None:
         return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            day = datetime.date.fromisoformat(value)
-        except ValueError:
-            problems.append(codes.OPTION_BASELINE(f"approval_baseline '{value}' is not a valid date.", "mkdocs.yml"))
-            return None
-        return int(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tz).timestamp())
-    try:
-        return commit_time(settings.root, value) + 1
-    except HistoryError as exc:
+    if option.approved_by is not None and resolve(option.approved_by, people) is None:
         problems.append(
             codes.OPTION_BASELINE(
-                f"approval_baseline: {exc}.",
+                f"approval_baseline: approved_by '{option.approved_by}' is no one in the people file.",
                 "mkdocs.yml",
-                hint="Give a date (YYYY-MM-DD) or a commit of the main branch.",
+                hint=did_you_mean(option.approved_by, [p.name for p in people]) or "Add them to the people file.",
             )
         )
-        return None
+    if option.date is not None:
+        day = datetime.date.fromisoformat(option.date)
+        cutoff = int(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tz).timestamp())
+        first = next((i for i, date in enumerate(history.chain_dates) if date >= cutoff), len(history.chain))
+    else:
+        assert option.commit is not None
+        try:
+            sha = resolve_commit(settings.root, option.commit)
+        except HistoryError as exc:
+            problems.append(
+                codes.OPTION_BASELINE(
+                    f"approval_baseline: {exc}.",
+                    "mkdocs.yml",
+                    hint="Give a date (YYYY-MM-DD) or a commit of the main branch.",
+                )
+            )
+            return None
+        position = history.sequence(sha)
+        if position is None:
+            problems.append(
+                codes.OPTION_BASELINE(
+                    f"approval_baseline: commit {sha[:10]} is not on the first-parent history of '{history.branch}'.",
+                    "mkdocs.yml",
+                    hint="Name a commit of the main branch itself (a merge commit, not one inside a merged branch).",
+                )
+            )
+            return None
+        first = position + 1
+    approver = resolve(option.approved_by, people) if option.approved_by else None
+    return Baseline(
+        first,
+        approver.name if approver else option.approved_by,
+        option.approved_on,
+        option.reference,
+        settings.baseline_history == "collapse",
+    )

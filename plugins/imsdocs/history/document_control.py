@@ -3,7 +3,8 @@
 Version rule: every accepted change to a document's content is a new version. A change marked
 with the trailer `Change-type: editorial` raises the minor number (2.0 -> 2.1); any other change
 raises the major number (2.1 -> 3.0). A move without a content change keeps the version, so a
-rename never restarts a document's history. The first accepted change is version 1.0.
+rename never restarts a document's history. The first accepted change is version 1.0; history
+before the approval baseline is, by default, that one version, approved as the baseline says.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from .. import codes
 from ..diagnostics import Diagnostic, Severity
 from ..model.documents import Document, DocumentStatus, ReviewInterval
 from ..model.people import Person, email_of, resolve
-from .reader import Change, History
+from .reader import Change, Commit, History
+
+# A committer clock may run a little ahead of the build's; more than this is a date to distrust.
+FUTURE_TOLERANCE_SECONDS = 3600
 
 
 class ReviewState(enum.StrEnum):
@@ -30,17 +34,43 @@ class ReviewState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """Where approval checks start: the main branch's history before it was imported as an approved set."""
+
+    first_checked: int  # position on the first-parent chain of the first change that is checked
+    approved_by: str | None = None  # who approved the imported set (a person of the people file)
+    approved_on: datetime.date | None = None
+    reference: str | None = None  # e.g. the board minute or record that holds the approval
+    collapse: bool = True  # the imported history reads as one baseline version per document
+
+
+@dataclass(frozen=True)
 class Revision:
     """One version of a document: the accepted change that made it and its version number."""
 
     version: str
     change: Change
-    imported: bool  # before the approval baseline: earlier history, kept but not checked
+    imported: bool  # before the approval baseline: kept, not checked
+    baseline: Baseline | None = None  # set on the one version that stands for the imported history
+    collapsed: int = 1  # how many accepted changes this version stands for
+
+    @property
+    def commit(self) -> Commit:
+        return self.change.commit
 
     @property
     def approvers(self) -> tuple[str, ...]:
-        """Who approved it according to git: `Approved-by`, else `Reviewed-by` trailers."""
-        return self.change.approvers or self.change.reviewers
+        """Who approved it: the baseline's approver, else `Approved-by`, else `Reviewed-by` trailers."""
+        if self.baseline is not None:
+            return (self.baseline.approved_by,) if self.baseline.approved_by else ()
+        return self.commit.approvers or self.commit.reviewers
+
+    @property
+    def effective(self) -> int | datetime.date:
+        """When this version took effect: the baseline approval's day, else when it reached the main branch."""
+        if self.baseline is not None and self.baseline.approved_on is not None:
+            return self.baseline.approved_on
+        return self.commit.committed_at
 
 
 @dataclass(frozen=True)
@@ -69,25 +99,34 @@ class ControlPolicy:
 
     tz: datetime.tzinfo
     today: datetime.date
-    baseline: int | None = None  # epoch seconds: accepted changes before it are "imported"
+    baseline: Baseline | None = None
     due_within_days: int = 30
     serving: bool = False  # `mkdocs serve`: uncommitted drafts are expected, so only informational
     check_approvals: bool = True  # False on a shallow clone: its first commit seems to add every document
+    require_signatures: bool = False  # `signatures: require`
+    now: int | None = None  # epoch seconds of the build; later commit dates are not believed
 
 
-def versions(changes: Sequence[Change], baseline: int | None = None) -> list[Revision]:
-    """Revisions oldest first; `baseline` (epoch seconds) marks earlier changes as imported."""
+def versions(changes: Sequence[Change], baseline: Baseline | None = None) -> list[Revision]:
+    """Revisions oldest first. Changes before the baseline are imported, and collapse into one
+    baseline version unless the baseline says to show them."""
     major, minor = 0, 0
     revisions: list[Revision] = []
-    for change in changes:
+    imported = [c for c in changes if baseline is not None and c.commit.sequence < baseline.first_checked]
+    later = changes[len(imported) :]
+    if imported and baseline is not None and baseline.collapse:
+        revisions.append(Revision("1.0", imported[-1], True, baseline, len(imported)))
+        major = 1
+        imported = []
+    for change in [*imported, *later]:
         if change.renamed_only and revisions:
             pass
-        elif change.editorial and major:
+        elif change.commit.editorial and major:
             minor += 1
         else:
             major, minor = major + 1, 0
-        imported = baseline is not None and change.committed_at < baseline
-        revisions.append(Revision(f"{major}.{minor}", change, imported))
+        is_imported = baseline is not None and change.commit.sequence < baseline.first_checked
+        revisions.append(Revision(f"{major}.{minor}", change, is_imported))
     return revisions
 
 
@@ -114,14 +153,19 @@ def next_review(doc: Document, last_change: datetime.date | None) -> datetime.da
     return add_interval(max(anchors), doc.review_interval) if anchors else None
 
 
-def approval_checks(doc: Document, revision: Revision, people: Sequence[Person]) -> list[Diagnostic]:
+APPROVAL_CHECKS = ("approval-missing", "approval-mismatch", "approval-self", "approval-no-pull-request")
+
+
+def approval_checks(
+    doc: Document, revision: Revision, people: Sequence[Person], *, require_signatures: bool = False
+) -> list[Diagnostic]:
     """Warnings on the approval evidence of one accepted change of an approved document."""
     if revision.imported or doc.status is not DocumentStatus.APPROVED:
         return []
-    change = revision.change
-    where = f"version {revision.version} ({change.commit[:10]})"
+    commit = revision.commit
+    where = f"version {revision.version} ({commit.sha[:10]})"
     problems = []
-    approvers = change.approvers + change.reviewers
+    approvers = commit.approvers + commit.reviewers
     if not approvers:
         problems.append(
             codes.APPROVAL_MISSING(
@@ -142,17 +186,19 @@ def approval_checks(doc: Document, revision: Revision, people: Sequence[Person])
                     "Have the approver approve it, or correct 'approver' or the people file.",
                 )
             )
-        approver_emails = {p.email.lower() for _, p in resolved if p} | {email_of(v) for v, _ in resolved} - {""}
-        approver_names = {p.name.lower() for _, p in resolved if p} | {
-            v.split("<")[0].strip().lower() for v, _ in resolved
-        }
-        # A merge commit's author only pressed the button; the merged commits' authors wrote the change.
-        wrote = (not change.is_merge and change.author_email.lower() in approver_emails) or bool(
-            {a.lower() for a in change.authors} & approver_names
-        )
-        if wrote:
-            problems.append(codes.APPROVAL_SELF(f"{where}: the author approved their own change.", doc.path))
-    if not change.is_merge and change.pull_request is None:
+        emails = {p.email.lower() for _, p in resolved if p} | {email_of(v) for v, _ in resolved} - {""}
+        names_ = {p.name.lower() for _, p in resolved if p} | {v.split("<")[0].strip().lower() for v, _ in resolved}
+        # The authors are who wrote the change (for a merge: what it brought in), co-authors included;
+        # a merge commit's own author only pressed the button.
+        if any(a.email.lower() in emails or a.name.lower() in names_ for a in commit.authors):
+            problems.append(
+                codes.APPROVAL_SELF(
+                    f"{where}: an author of the change approved it.",
+                    doc.path,
+                    hint="Have someone who did not write or co-author the change approve it.",
+                )
+            )
+    if not commit.is_merge and commit.pull_request is None:
         problems.append(
             codes.APPROVAL_NO_PULL_REQUEST(
                 f"{where} reached the main branch without a pull request.",
@@ -160,7 +206,25 @@ def approval_checks(doc: Document, revision: Revision, people: Sequence[Person])
                 hint="Protect the main branch so that changes arrive through reviewed pull requests.",
             )
         )
+    if require_signatures and not commit.signature.verified:
+        problems.append(
+            codes.APPROVAL_UNSIGNED(
+                f"{where} is not signed by an allowed signer ({_signature_state(commit)}).",
+                doc.path,
+                hint="Merge through the forge with signed merge commits, or sign the commit with a key in "
+                "the allowed signers file.",
+            )
+        )
     return problems
+
+
+def _signature_state(commit: Commit) -> str:
+    return {
+        "N": "unsigned",
+        "U": f"signed by a key that is not allowed: {commit.signature.key}",
+        "B": "bad signature",
+        "E": "the signature cannot be checked",
+    }.get(commit.signature.status, f"signature status {commit.signature.status or 'not read'}")
 
 
 def _holds(role: str, value: str, person: Person | None) -> bool:
@@ -171,13 +235,25 @@ def _holds(role: str, value: str, person: Person | None) -> bool:
     )
 
 
+def effective_day(revision: Revision, policy: ControlPolicy) -> datetime.date:
+    """The day a version took effect; a commit date later than the build is not believed."""
+    value = revision.effective
+    if isinstance(value, datetime.date):
+        return value
+    if policy.now is not None:
+        value = min(value, policy.now)
+    return datetime.datetime.fromtimestamp(value, policy.tz).date()
+
+
 def control_for(
-    doc: Document, changes: Sequence[Change], people: Sequence[Person], baseline: int | None, tz: datetime.tzinfo
+    doc: Document, changes: Sequence[Change], people: Sequence[Person], policy: ControlPolicy
 ) -> tuple[DocumentControl, list[Diagnostic]]:
     """One document's versions and next review from its accepted changes, and the approval warnings on its current version."""
-    revisions = versions(changes, baseline)
-    last = datetime.datetime.fromtimestamp(revisions[-1].change.committed_at, tz).date() if revisions else None
-    problems = approval_checks(doc, revisions[-1], people) if revisions else []
+    revisions = versions(changes, policy.baseline)
+    last = effective_day(revisions[-1], policy) if revisions else None
+    problems = (
+        approval_checks(doc, revisions[-1], people, require_signatures=policy.require_signatures) if revisions else []
+    )
     return DocumentControl(tuple(reversed(revisions)), next_review(doc, last)), problems
 
 
@@ -188,6 +264,37 @@ def review_state(control: DocumentControl, today: datetime.date, due_within_days
     if control.next_review < today:
         return ReviewState.OVERDUE
     return ReviewState.DUE if (control.next_review - today).days <= due_within_days else ReviewState.OK
+
+
+def date_checks(history: History, policy: ControlPolicy) -> list[Diagnostic]:
+    """A warning per accepted change to a document whose committer date cannot be true: earlier than
+    the change before it on the main branch, or later than the build (dates are typed by the committer)."""
+    touched = {change.commit.sha for changes in history.changes.values() for change in changes}
+    first = policy.baseline.first_checked if policy.baseline is not None else 0
+    problems = []
+    for index, sha in enumerate(history.chain):
+        if index < first or sha not in touched:
+            continue
+        date = history.chain_dates[index]
+        when = datetime.datetime.fromtimestamp(date, policy.tz).isoformat(timespec="minutes")
+        if index and date < history.chain_dates[index - 1]:
+            before = datetime.datetime.fromtimestamp(history.chain_dates[index - 1], policy.tz)
+            problems.append(
+                codes.HISTORY_DATE_ORDER(
+                    f"commit {sha[:10]} is dated {when}, earlier than the change before it on the main branch "
+                    f"({history.chain[index - 1][:10]}, {before.isoformat(timespec='minutes')}).",
+                    hint="A committer date is typed by the committer: check how this commit reached the main branch.",
+                )
+            )
+        if policy.now is not None and date > policy.now + FUTURE_TOLERANCE_SECONDS:
+            problems.append(
+                codes.HISTORY_DATE_FUTURE(
+                    f"commit {sha[:10]} is dated {when}, after this build: its date is not believed, and reviews "
+                    "count from the build's date instead.",
+                    hint="A committer date is typed by the committer: check how this commit reached the main branch.",
+                )
+            )
+    return problems
 
 
 def document_controls(
@@ -203,7 +310,7 @@ def document_controls(
             proposed = doc.path in history.proposed
             # A document renamed on this branch has its accepted history under its name on the main branch.
             changes = history.of(history.proposed.get(doc.path) or doc.path)
-        control, found = control_for(doc, changes, people, policy.baseline, policy.tz)
+        control, found = control_for(doc, changes, people, policy)
         state = review_state(control, policy.today, policy.due_within_days)
         controls[doc.id] = DocumentControl(
             control.revisions, control.next_review, working, proposed, state, history is not None
@@ -231,6 +338,8 @@ def document_controls(
                     f"'last_reviewed: {policy.today.isoformat()}'.",
                 )
             )
+    if history is not None:
+        problems.extend(date_checks(history, policy))
     return controls, problems
 
 
@@ -262,16 +371,3 @@ def attention(documents: Sequence[Document], controls: dict[str, DocumentControl
         draft=[doc for doc in docs if doc.status is DocumentStatus.DRAFT],
         changing=[doc for doc in docs if doc.id in controls and controls[doc.id].is_draft],
     )
-
-
-__all__ = (
-    "Attention",
-    "attention",
-    "ControlPolicy",
-    "DocumentControl",
-    "ReviewState",
-    "Revision",
-    "document_controls",
-    "review_state",
-    "versions",
-)

@@ -2,7 +2,11 @@
 
 An accepted change is a first-parent commit of the main branch (a pull-request merge, a squash
 merge or a direct commit). Identities are carried through renames recorded in the same pass
-(`-M --name-status`), oldest to newest, instead of one `git log --follow` per file.
+(`-M --raw`), oldest to newest, instead of one `git log --follow` per file. A second pass over
+commits and their parents finds who wrote what each merge brought in.
+
+Parsing is positional over NUL-separated fields: git cannot put a NUL into a subject, a body, a
+trailer, a name or a file name, so no content can shift a field or reach another commit's record.
 This module only reads git; what the changes mean (versions, approvals) is decided elsewhere.
 """
 
@@ -10,43 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-
-_FIELD = "\x1f"
-_RECORD = "\x1e"
-_LIST = "\x1d"
-_FORMAT = (
-    _RECORD
-    + _FIELD.join(
-        [
-            "%H",
-            "%P",
-            "%an",
-            "%ae",
-            "%at",
-            "%ct",
-            "%cI",
-            "%s",
-            "%(trailers:key=Approved-by,valueonly,separator=%x1d)",
-            "%(trailers:key=Reviewed-by,valueonly,separator=%x1d)",
-            "%(trailers:key=Change-type,valueonly,separator=%x1d)",
-            "%b",
-        ]
-    )
-    + _FIELD
-)
-_PULL_REQUEST = [  # (pattern, how the forge writes the reference)
-    (re.compile(r"^Merge pull request #(\d+)\b"), "#"),  # GitHub merge commit
-    (re.compile(r"\(#(\d+)\)\s*$"), "#"),  # GitHub squash merge
-    (re.compile(r"See merge request [\w./-]*!(\d+)"), "!"),  # GitLab (in the body)
-    (re.compile(r"\(pull request #(\d+)\)"), "#"),  # Bitbucket
-]
+from .git import GitError, git, text
 
 
 class HistoryError(Exception):
@@ -54,25 +27,71 @@ class HistoryError(Exception):
 
 
 @dataclass(frozen=True)
-class Change:
-    """One accepted change (first-parent commit) that touched a document."""
+class Identity:
+    """A person as git records them."""
 
-    commit: str
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What git says of a commit's signature (`%G?`, `%GS`, `%GK`), checked against the allowed signers."""
+
+    status: str  # G good (allowed signer), U good but not allowed, B bad, N none, E cannot check, X Y R expired/revoked
+    signer: str = ""  # the principal (SSH) or user id (GPG) that signed
+    key: str = ""  # the key's fingerprint
+
+    @property
+    def verified(self) -> bool:
+        """Signed by a key in the allowed signers file: what a contributor cannot fake."""
+        return self.status == "G"
+
+    @property
+    def signed(self) -> bool:
+        return self.status not in ("N", "")
+
+
+UNCHECKED = Signature("")  # signatures: off
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One accepted change on the main branch: the facts every document it touched shares."""
+
+    sha: str
+    sequence: int  # position on the main branch's first-parent chain, 0 = oldest
     is_merge: bool
-    author: str
-    author_email: str
+    author: Identity
     authored_at: int  # epoch seconds
-    committed_at: int  # epoch seconds: when the change reached the main branch
+    committed_at: int  # epoch seconds: when the change reached the main branch, as the committer says
     committer_offset_minutes: int
     subject: str
-    approvers: tuple[str, ...]
-    reviewers: tuple[str, ...]
-    editorial: bool  # marked `Change-type: editorial`
-    pull_request: str | None  # "#12" or "!42"
+    summary: str  # the pull request's title where the forge put it in the body, else the subject
+    approvers: tuple[str, ...]  # `Approved-by:` trailers
+    reviewers: tuple[str, ...]  # `Reviewed-by:` trailers
+    editorial: bool  # `Change-type: editorial`
+    pull_request: str | None  # "#12" or "!42": from a merge commit, or claimed by a squash subject
+    authors: tuple[Identity, ...]  # who wrote it: for a merge, the authors and co-authors of what it brought in
+    signature: Signature = UNCHECKED
+
+    @property
+    def pull_request_claimed(self) -> bool:
+        """A pull request named only by a subject line (a squash merge or a direct commit): unproven."""
+        return self.pull_request is not None and not self.is_merge and not self.signature.verified
+
+
+@dataclass(frozen=True)
+class Change:
+    """One accepted change of one document."""
+
+    commit: Commit
     path: str  # the document's path in this commit
+    blob: str  # the git object id of the document's content after the change
     renamed_only: bool = False  # moved without a content change (R100): same version
-    authors: tuple[str, ...] = ()  # who wrote the change (for a merge: the authors of the merged commits)
-    summary: str = ""  # the pull request's title where the forge put it in the body, else the subject
 
 
 @dataclass
@@ -84,20 +103,41 @@ class History:
     changes: dict[str, list[Change]] = field(default_factory=dict)  # current path -> oldest first
     branch: str = "HEAD"  # the ref whose first-parent history was read
     branch_found: bool = True  # False: the configured main branch does not exist; HEAD was read
+    chain: list[str] = field(default_factory=list)  # the main branch's first-parent commits, oldest first
+    chain_dates: list[int] = field(default_factory=list)  # their committer dates
     proposed: dict[str, str | None] = field(default_factory=dict)  # changed on HEAD, not on main: path -> path on main
     uncommitted: dict[str, str] = field(default_factory=dict)  # working tree: path -> "modified" | "untracked" | ...
 
     def of(self, path: str) -> list[Change]:
         return self.changes.get(path, [])
 
+    def sequence(self, sha: str) -> int | None:
+        """Where a commit is on the main branch's first-parent chain (None: not on it)."""
+        if not hasattr(self, "_positions"):
+            self._positions = {commit: index for index, commit in enumerate(self.chain)}
+        return self._positions.get(sha)
 
-def pull_request_number(subject: str, body: str = "") -> str | None:
-    """The pull request as its forge writes it: "#12" (GitHub, Bitbucket) or "!42" (GitLab)."""
-    for pattern, sigil in _PULL_REQUEST:
-        match = pattern.search(subject) or pattern.search(body)
-        if match:
-            return sigil + match.group(1)
-    return None
+
+_PULL_REQUEST_MERGE = [  # (pattern, where it is, sigil): only a real merge commit may carry these
+    (re.compile(r"^Merge pull request #(\d+)\b"), "subject", "#"),  # GitHub merge commit
+    (re.compile(r"See merge request [\w./-]*!(\d+)"), "body", "!"),  # GitLab
+    (re.compile(r"\(pull request #(\d+)\)"), "subject", "#"),  # Bitbucket
+]
+_PULL_REQUEST_SQUASH = re.compile(r"\(#(\d+)\)\s*$")  # GitHub squash merge: a claim in a subject line
+
+
+def pull_request_number(subject: str, body: str = "", *, is_merge: bool = True) -> str | None:
+    """The pull request as its forge writes it: "#12" (GitHub, Bitbucket) or "!42" (GitLab).
+
+    A merge-like subject on a commit that is not a merge is a direct commit pretending: no pull request.
+    """
+    if is_merge:
+        for pattern, where, sigil in _PULL_REQUEST_MERGE:
+            match = pattern.search(subject if where == "subject" else body)
+            if match:
+                return sigil + match.group(1)
+    match = _PULL_REQUEST_SQUASH.search(subject)
+    return "#" + match.group(1) if match else None
 
 
 _MERGE_SUBJECT = re.compile(r"^Merge (pull request|branch|remote-tracking branch)\b")
@@ -106,11 +146,27 @@ _MERGE_SUBJECT = re.compile(r"^Merge (pull request|branch|remote-tracking branch
 def summary_of(subject: str, body: str) -> str:
     """GitHub and GitLab merge subjects say which branch was merged; the title is the body's first line."""
     if _MERGE_SUBJECT.match(subject):
-        for line in body.splitlines():
-            text = line.strip()
-            if text and not re.match(r"^[A-Za-z-]+: ", text) and not text.startswith("See merge request"):
-                return text
+        for line in body.split("\n"):
+            stripped = line.strip()
+            if stripped and not re.match(r"^[A-Za-z-]+: ", stripped) and not stripped.startswith("See merge request"):
+                return stripped
     return subject
+
+
+def trailers(block: str) -> dict[str, tuple[str, ...]]:
+    """git's unfolded trailer lines ("Key: value") by lower-cased key."""
+    found: dict[str, list[str]] = {}
+    for line in block.split("\n"):  # not splitlines(): a trailer value may hold \r, \x1c..\x1e, \u2028
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and value.strip():
+            found.setdefault(key.strip().lower(), []).append(value.strip())
+    return {key: tuple(values) for key, values in found.items()}
+
+
+def identity(value: str) -> Identity:
+    """A trailer value ("Name <email>") as an identity."""
+    name, _, rest = value.partition("<")
+    return Identity(name.strip(), rest.partition(">")[0].strip() if rest else "")
 
 
 class HistoryReader:
@@ -128,48 +184,71 @@ class HistoryReader:
         self._cached: History | None = None
         self.passes = 0  # how many full passes ran (tests and the benchmark read it)
 
-    def read(self, root: Path, prefixes: Sequence[str], branch: str = "main") -> History:
-        """The accepted changes on `branch` of every file under `prefixes` (folders relative to `root`)."""
-        repo, top, relative = _open(root)
-        scope = [f"{relative}/{p}" if relative != "." else p for p in prefixes]
+    def read(
+        self,
+        root: Path,
+        prefixes: Sequence[str],
+        branch: str = "main",
+        *,
+        allowed_signers: Path | None = None,
+        signatures: bool = False,
+    ) -> History:
+        """The accepted changes on `branch` of every file under `prefixes` (folders relative to `root`).
+
+        `signatures`: read each commit's signature status, checked against `allowed_signers` (SSH format).
+        """
         try:
-            if not repo.head.is_valid():
+            return self._read(root, prefixes, branch, allowed_signers, signatures)
+        except GitError as exc:
+            if exc.status is None:
+                raise HistoryError(str(exc)) from None
+            raise HistoryError(f"git failed ({exc.status}): {exc}") from None
+
+    def _read(
+        self, root: Path, prefixes: Sequence[str], branch: str, allowed_signers: Path | None, signatures: bool
+    ) -> History:
+        top, relative = _top(root)
+        scope = [f"{relative}/{p}" if relative != "." else p for p in prefixes]
+        if not git(top, "rev-parse", "--verify", "-q", "HEAD^{commit}", ok=(0, 1)).strip():
+            if git(top, "rev-parse", "-q", "--verify", "HEAD", ok=(0, 1)).strip():
+                git(top, "log", "-1", "--format=%H")  # a HEAD that names a missing object: git's own message
+            empty = History(None, False, branch=branch)
+            empty.uncommitted = _uncommitted(top, scope, relative)
+            return empty
+        ref, found = _resolve_branch(top, branch)
+        tip = text(git(top, "rev-parse", "--verify", "--end-of-options", ref + "^{commit}")).strip()
+        head = text(git(top, "rev-parse", "--verify", "HEAD^{commit}")).strip()
+        signers = str(allowed_signers) if allowed_signers is not None else os.devnull
+        key = (str(top), tip, head, *scope, signers if signatures else "", str(signatures))
+        if key == self._key and self._cached is not None:
+            history = self._cached
+        else:
+            shallow = text(git(top, "rev-parse", "--is-shallow-repository")).strip() == "true"
+            history = History(tip, shallow, branch=ref, branch_found=found)
+            config = {"gpg.ssh.allowedSignersFile": signers} if signatures else {}
+            # The pass is split into stretches of the main branch read by git processes side by side,
+            # one per CPU, beside the parents pass; git's diffing is the bulk of the time.
+            ranges = _stretches(top, tip, self.processes, self.stretch_min_commits)
+            with ThreadPoolExecutor(max_workers=len(ranges) + 1) as pool:
+                parents = pool.submit(_parents, top, tip)
+                # A repository of its own is read whole: a path filter would make git compare every
+                # commit's tree twice (to select commits, then to list their changes). If an object
+                # outside the documents is missing, the documents' own paths are read instead.
+                limit = scope if relative != "." else []
                 try:
-                    repo.git.log("-1", "--format=%H")  # fails: a new repository, or a broken one
-                except git.GitCommandError as exc:
-                    if "does not have any commits yet" not in _stderr(exc):
+                    logs = list(pool.map(lambda revisions: _log(top, revisions, limit, config, signatures), ranges))
+                except GitError:
+                    if not limit:
+                        logs = list(pool.map(lambda revisions: _log(top, revisions, scope, config, signatures), ranges))
+                    else:
                         raise
-                    empty = History(None, False, branch=branch)
-                    empty.uncommitted = _uncommitted(repo, scope, relative)
-                    return empty
-            ref, found = _resolve_branch(repo, branch)
-            tip = repo.git.rev_parse(ref + "^{commit}").strip()
-            head = repo.head.commit.hexsha
-            key = (str(top), tip, head, *scope)
-            if key == self._key and self._cached is not None:
-                history = self._cached
-            else:
-                history = History(tip, repo.git.rev_parse("--is-shallow-repository").strip() == "true")
-                history.branch, history.branch_found = ref, found
-                # The pass is split into stretches of the main branch read by git processes side by
-                # side, one per CPU, beside the parents pass; git's diffing is the bulk of the time.
-                ranges = _stretches(repo, tip, self.processes, self.stretch_min_commits)
-                with ThreadPoolExecutor(max_workers=len(ranges) + 1) as pool:
-                    parents = pool.submit(_parents, repo, tip)
-                    # A repository of its own is read whole: a path filter would make git compare
-                    # every commit's tree twice (to select commits, then to list their changes).
-                    limit = scope if relative != "." else []
-                    logs = list(pool.map(lambda revisions: _log(repo, revisions, limit), ranges))
-                    _replay("".join(logs), history, relative, scope)
-                    _add_pull_request_authors(parents.result(), tip, history)
-                history.proposed = _proposed(repo, ref, tip, head, scope, relative)
-                self._key, self._cached = key, history
-                self.passes += 1
-            history.uncommitted = _uncommitted(repo, scope, relative)
-        except git.GitCommandError as exc:
-            raise HistoryError(f"git failed ({exc.status}): {_stderr(exc)}") from None
-        except git.GitCommandNotFound:
-            raise HistoryError("the git command is not installed") from None
+                graph = _Graph.parse(parents.result())
+            history.chain, history.chain_dates = graph.chain(tip)
+            _replay(b"".join(logs), history, relative, scope, graph, signatures)
+            history.proposed = _proposed(top, ref, tip, head, scope, relative)
+            self._key, self._cached = key, history
+            self.passes += 1
+        history.uncommitted = _uncommitted(top, scope, relative)
         return history
 
 
@@ -178,145 +257,276 @@ def read_history(root: Path, prefixes: Sequence[str], branch: str = "HEAD") -> H
     return HistoryReader().read(root, prefixes, branch)
 
 
-def commit_time(root: Path, revision: str) -> int:
-    """When `revision` (a commit, tag or branch) was committed, in epoch seconds."""
-    repo, _, _ = _open(root)
+def resolve_commit(root: Path, revision: str) -> str:
+    """The full id of `revision` (a commit, tag or branch); HistoryError when it names no commit."""
+    top, _ = _top(root)
     try:
-        return int(repo.git.log("-1", "--format=%ct", revision + "^{commit}", "--").strip())
-    except git.GitCommandError:
+        return text(git(top, "rev-parse", "--verify", "--end-of-options", revision + "^{commit}")).strip()
+    except GitError:
         raise HistoryError(f"'{revision}' is no commit of this repository") from None
 
 
-def _open(root: Path) -> tuple[git.Repo, Path, str]:
+def _top(root: Path) -> tuple[Path, str]:
+    """The repository's top folder, and `root` relative to it ("." when they are the same)."""
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        top = Path(text(git(root, "rev-parse", "--show-toplevel")).strip()).resolve()
+    except GitError as exc:
+        if exc.status is None:
+            raise HistoryError(str(exc)) from None
         raise HistoryError(f"{root} is not in a git repository") from None
-    except git.GitCommandNotFound:
-        raise HistoryError("the git command is not installed") from None
-    top = Path(repo.working_tree_dir or root).resolve()
-    return repo, top, Path(root).resolve().relative_to(top).as_posix()
+    return top, Path(root).resolve().relative_to(top).as_posix()
 
 
-def _stderr(exc: git.GitCommandError) -> str:
-    text = exc.stderr.strip() if isinstance(exc.stderr, str) else ""
-    return text.removeprefix("stderr: ").strip("'").strip() or str(exc)
-
-
-def _resolve_branch(repo: git.Repo, branch: str) -> tuple[str, bool]:
+def _resolve_branch(top: Path, branch: str) -> tuple[str, bool]:
     """The ref to read: the branch, else its remote-tracking copy (CI checkouts), else HEAD."""
     if branch == "HEAD":
         return "HEAD", True
+    remotes = text(git(top, "for-each-ref", "--format=%(refname:short)", "refs/remotes")).split()
     candidates = [branch, f"origin/{branch}"] + [
-        r.name for r in repo.refs if r.name.endswith("/" + branch) and r.name != f"origin/{branch}"
+        r for r in remotes if r.endswith("/" + branch) and r != f"origin/{branch}"
     ]
     for name in candidates:
-        try:
-            repo.git.rev_parse("--verify", "-q", name + "^{commit}")
+        if git(top, "rev-parse", "--verify", "-q", "--end-of-options", name + "^{commit}", ok=(0, 1)).strip():
             return name, True
-        except git.GitCommandError:
-            continue
     return "HEAD", False
 
 
-def _stretches(repo: git.Repo, tip: str, processes: int, min_commits: int) -> list[str]:
+def _stretches(top: Path, tip: str, processes: int, min_commits: int) -> list[str]:
     """Revision ranges that together cover the first-parent history of `tip`, oldest first."""
     parts = min(processes, 4)
     if parts < 2:
         return [tip]
-    length = int(repo.git.rev_list("--first-parent", "--count", tip))
+    length = int(text(git(top, "rev-list", "--first-parent", "--count", tip)))
     if length < min_commits:
         return [tip]
     # `tip~n` is the n-th first parent: the main branch as it was n accepted changes ago.
-    cuts = str(repo.git.rev_parse(*(f"{tip}~{length * k // parts}" for k in range(parts - 1, 0, -1)))).split()
+    cuts = text(git(top, "rev-parse", *(f"{tip}~{length * k // parts}" for k in range(parts - 1, 0, -1)))).split()
     # `A..B --first-parent` walks B's first parents down to A, which is on that chain.
     return [cuts[0]] + [f"{older}..{newer}" for older, newer in zip(cuts, cuts[1:] + [tip], strict=True)]
 
 
-def _log(repo: git.Repo, ref: str, scope: Sequence[str]) -> str:
-    # -z prints paths raw, so non-ASCII names need no core.quotepath setting.
-    return str(
-        repo.git.log(
-            ref,
-            "--first-parent",
-            "--diff-merges=first-parent",
-            "-M",
-            "--name-status",
-            "-z",
-            "--reverse",
-            f"--format={_FORMAT}",
-            *(["--", *scope] if scope else []),
-        )
+_HEADER = ["%H", "%P", "%an", "%ae", "%at", "%ct", "%cI", "%s", "%b", "%(trailers:only,unfold)"]
+_SIGNATURE = ["%G?", "%GS", "%GK"]
+
+
+def _log(top: Path, ref: str, scope: Sequence[str], config: dict[str, str], signatures: bool) -> bytes:
+    fields = _HEADER + (_SIGNATURE if signatures else [])
+    return git(
+        top,
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "-M",
+        "--raw",
+        "--no-abbrev",
+        "-z",
+        "--reverse",
+        "--format=" + "".join(f"{f}%x00" for f in fields),
+        "--end-of-options",
+        ref,
+        "--",
+        *scope,
+        config=config,
     )
 
 
-def _parents(repo: git.Repo, tip: str) -> str:
-    """Every commit with its parents and author: one pass over commits only (no diffs)."""
-    return str(repo.git.log(tip, f"--format=%H{_FIELD}%P{_FIELD}%an"))
+def _parents(top: Path, tip: str) -> bytes:
+    """Every commit with its parents, author, date and co-authors: one pass over commits only (no diffs)."""
+    fields = ["%H", "%P", "%an", "%ae", "%ct", "%(trailers:key=Co-authored-by,valueonly,unfold)"]
+    return git(top, "log", "-z", "--format=" + "".join(f"{f}%x00" for f in fields), "--end-of-options", tip, "--")
 
 
-def _add_pull_request_authors(parents_output: str, tip: str, history: History) -> None:
-    """A merge commit's author is whoever pressed the button; the change's authors are the
-    authors of the commits the merge brought in."""
-    merges = {c.commit for changes in history.changes.values() for c in changes if c.is_merge}
-    if not merges:
-        return
-    graph: dict[str, tuple[list[str], str]] = {}
-    first_parent: set[str] = set()
-    for line in parents_output.splitlines():
-        commit, parent_list, author = line.split(_FIELD)
-        graph[commit] = (parent_list.split(), author)
-    cursor: str | None = tip
-    while cursor is not None and cursor in graph:
-        first_parent.add(cursor)
-        cursor = next(iter(graph[cursor][0]), None)
-    authors: dict[str, tuple[str, ...]] = {}
-    for merge in merges:
-        names: list[str] = []
-        stack, seen = list(graph.get(merge, ([], ""))[0][1:]), set()
-        while stack:  # the side branch, up to where it left the main branch
-            commit = stack.pop()
-            if commit in seen or commit in first_parent or commit not in graph:
+def _records(output: bytes, width: int) -> Iterator[tuple[list[str], list[str]]]:
+    """(header fields, raw diff tokens) per commit of NUL-separated `git log -z` output.
+
+    The header is read by position (`width` fields); what follows until the next commit is the
+    raw diff, whose entries start with ':' and are followed by their paths.
+    """
+    tokens = [text(t) for t in output.split(b"\0")]
+    i, n = 0, len(tokens)
+    while i < n:
+        while i < n and tokens[i].strip("\n") == "":
+            i += 1
+        if i >= n:
+            return
+        header = tokens[i : i + width]
+        header[0] = header[0].lstrip("\n")
+        if len(header) < width or not re.fullmatch(r"[0-9a-f]{40,64}", header[0]):
+            raise GitError(f"unexpected output from git log near {tokens[i][:60]!r}", 0)
+        i += width
+        diff: list[str] = []
+        while i < n:
+            token = tokens[i].lstrip("\n")
+            if token == "":
+                i += 1
                 continue
-            seen.add(commit)
-            commit_parents, author = graph[commit]
-            if author not in names:
-                names.append(author)
-            stack.extend(commit_parents)
-        authors[merge] = tuple(sorted(names))
-    for path, changes in history.changes.items():
-        history.changes[path] = [
-            replace(c, authors=authors.get(c.commit) or c.authors) if c.is_merge else c for c in changes
-        ]
+            if not token.startswith(":"):
+                break
+            status = token.rsplit(" ", 1)[-1]
+            paths = 2 if status[:1] in ("R", "C") else 1
+            diff.extend([token, *tokens[i + 1 : i + 1 + paths]])
+            i += 1 + paths
+        yield header, diff
 
 
-def _proposed(
-    repo: git.Repo, ref: str, tip: str, head: str, scope: Sequence[str], relative: str
-) -> dict[str, str | None]:
+_RAW = re.compile(r"^:\d{6} \d{6} ([0-9a-f]+) ([0-9a-f]+) ([A-Z])(\d*)$")
+
+
+def _entries(diff: list[str]) -> Iterator[tuple[str, str, str, str, bool]]:
+    """(kind, old path, new path, new blob, unchanged content) per raw diff entry."""
+    i = 0
+    while i < len(diff):
+        match = _RAW.match(diff[i])
+        if match is None:
+            raise GitError(f"unexpected diff entry from git: {diff[i][:60]!r}", 0)
+        kind = match.group(3)
+        if kind in ("R", "C"):
+            old, new = diff[i + 1], diff[i + 2]
+            i += 3
+        else:
+            old = new = diff[i + 1]
+            i += 2
+        yield kind, old, new, match.group(2), kind == "R" and match.group(4) == "100"
+
+
+@dataclass
+class _Graph:
+    """Every commit's parents, author, date and co-authors (the parents pass)."""
+
+    parents: dict[str, list[str]]
+    authors: dict[str, list[Identity]]  # author first, then co-authors
+    dates: dict[str, int]
+
+    @classmethod
+    def parse(cls, output: bytes) -> _Graph:
+        graph = cls({}, {}, {})
+        for header, _ in _records(output, 6):
+            sha, parent_list, name, email, committed, co_authors = header
+            graph.parents[sha] = parent_list.split()
+            graph.authors[sha] = [Identity(name, email)] + [identity(v) for v in co_authors.split("\n") if v.strip()]
+            graph.dates[sha] = int(committed)
+        return graph
+
+    def chain(self, tip: str) -> tuple[list[str], list[int]]:
+        """The first-parent chain from the oldest commit to `tip`, and its committer dates."""
+        chain: list[str] = []
+        cursor: str | None = tip
+        while cursor is not None and cursor in self.parents:
+            chain.append(cursor)
+            cursor = next(iter(self.parents[cursor]), None)
+        chain.reverse()
+        return chain, [self.dates[sha] for sha in chain]
+
+    def brought_in(self, chain: list[str]) -> dict[str, tuple[Identity, ...]]:
+        """For each merge on the chain, the authors and co-authors of the commits it brought in.
+
+        That is `git log M^1..M^2`: commits reachable from the merge but not from its first parent.
+        Walking the chain oldest first, each commit belongs to the first chain commit that reaches
+        it, so every commit is visited once, and one merged earlier is never counted again.
+        """
+        claimed: set[str] = set()
+        result: dict[str, tuple[Identity, ...]] = {}
+        for sha in chain:
+            claimed.add(sha)
+            stack = list(self.parents.get(sha, [])[1:])
+            names: list[Identity] = []
+            while stack:
+                commit = stack.pop()
+                if commit in claimed or commit not in self.parents:
+                    continue
+                claimed.add(commit)
+                names.extend(a for a in self.authors[commit] if a not in names)
+                stack.extend(self.parents[commit])
+            if len(self.parents.get(sha, [])) > 1:
+                result[sha] = tuple(sorted(names, key=lambda a: (a.name.lower(), a.email.lower())))
+        return result
+
+
+def _replay(
+    output: bytes, history: History, relative: str, scope: Sequence[str], graph: _Graph, signatures: bool
+) -> None:
+    """Walk commits oldest to newest, carrying each document's identity through renames.
+
+    Only paths under `scope` count: a file moved out of it is deleted, one moved into it is added.
+    """
+    prefixes = tuple(folder.rstrip("/") + "/" for folder in scope)
+    positions = {sha: index for index, sha in enumerate(history.chain)}
+    brought_in = graph.brought_in(history.chain)
+    identities: dict[str, int] = {}  # current path -> identity
+    deleted: dict[str, int] = {}  # a deleted path keeps its identity, so a restore continues it
+    by_identity: dict[int, list[Change]] = {}
+    next_identity = 0
+    width = len(_HEADER) + (len(_SIGNATURE) if signatures else 0)
+    for header, diff in _records(output, width):
+        if not diff:
+            continue
+        sha, parents, name, email, authored, committed, committed_iso, subject, body, trailer_block = header[:10]
+        found = trailers(trailer_block)
+        is_merge = len(parents.split()) > 1
+        author = Identity(name, email)
+        own = tuple(dict.fromkeys([author, *(identity(v) for v in found.get("co-authored-by", ()))]))
+        commit = Commit(
+            sha=sha,
+            sequence=positions.get(sha, -1),
+            is_merge=is_merge,
+            author=author,
+            authored_at=int(authored),
+            committed_at=int(committed),
+            committer_offset_minutes=_offset_minutes(committed_iso),
+            subject=subject,
+            summary=summary_of(subject, body),
+            approvers=found.get("approved-by", ()),
+            reviewers=found.get("reviewed-by", ()),
+            editorial="editorial" in (v.lower() for v in found.get("change-type", ())),
+            pull_request=pull_request_number(subject, body, is_merge=is_merge),
+            authors=brought_in.get(sha) or own if is_merge else own,
+            signature=Signature(*header[10:13]) if signatures else UNCHECKED,
+        )
+        for kind, old, new, blob, unchanged in _entries(diff):
+            if not new.startswith(prefixes):
+                if kind != "R" or not old.startswith(prefixes):
+                    continue
+                kind = "D"  # moved out of the document folders
+            elif kind == "R" and not old.startswith(prefixes):
+                kind, old = "A", new  # moved in from elsewhere
+            if kind == "R":
+                key = identities.pop(old, None)
+                if key is None:
+                    key = next_identity = next_identity + 1
+            elif kind == "D":
+                key = identities.pop(old, None)
+                if key is not None:
+                    deleted[old] = key
+                    by_identity.setdefault(key, [])
+                continue
+            elif kind == "A" and new in deleted:
+                key = deleted.pop(new)
+            else:
+                key = identities.get(new) or (next_identity := next_identity + 1)
+            identities[new] = key
+            by_identity.setdefault(key, []).append(
+                Change(commit, _strip(new, relative), blob, kind == "R" and unchanged)
+            )
+    for path, key in identities.items():
+        history.changes[_strip(path, relative)] = by_identity[key]
+
+
+def _proposed(top: Path, ref: str, tip: str, head: str, scope: Sequence[str], relative: str) -> dict[str, str | None]:
     """Documents changed by commits on HEAD that the main branch does not have (a pull request's own build)."""
     if tip == head or ref == "HEAD":
         return {}
-    output = str(repo.git.diff("-M", "--name-status", "-z", f"{ref}...HEAD", "--", *scope))
-    tokens = [t for t in output.split("\x00") if t]
+    output = git(top, "diff", "-M", "--raw", "--no-abbrev", "-z", "--end-of-options", f"{ref}...HEAD", "--", *scope)
     proposed: dict[str, str | None] = {}
-    i = 0
-    while i < len(tokens):
-        code = tokens[i]
-        if code.startswith(("R", "C")):
-            old, new = tokens[i + 1], tokens[i + 2]
-            i += 3
-        else:
-            old = new = tokens[i + 1]
-            i += 2
-        if code[0] != "D":
-            proposed[_strip(new, relative)] = None if code[0] in "AC" else _strip(old, relative)
+    for _, diff in _records(b"0" * 40 + b"\0" + output, 1):
+        for kind, old, new, _blob, _same in _entries(diff):
+            if kind != "D":
+                proposed[_strip(new, relative)] = None if kind in "AC" else _strip(old, relative)
     return proposed
 
 
-def _uncommitted(repo: git.Repo, scope: Sequence[str], relative: str) -> dict[str, str]:
+def _uncommitted(top: Path, scope: Sequence[str], relative: str) -> dict[str, str]:
     """Documents whose working-tree content is not what HEAD holds."""
-    output = str(repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", *scope))
-    tokens = output.split("\x00")
+    tokens = text(git(top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *scope)).split("\x00")
     states: dict[str, str] = {}
     i = 0
     while i < len(tokens):
@@ -335,80 +545,6 @@ def _uncommitted(repo: git.Repo, scope: Sequence[str], relative: str) -> dict[st
             state = "renamed" if "R" in code else "added" if "A" in code else "modified"
         states[_strip(path, relative)] = state
     return states
-
-
-def _replay(output: str, history: History, relative: str, scope: Sequence[str]) -> None:
-    """Walk commits oldest to newest, carrying each document's identity through renames.
-
-    Only paths under `scope` count: a file moved out of it is deleted, one moved into it is added.
-    """
-    prefixes = tuple(folder.rstrip("/") + "/" for folder in scope)
-    identity: dict[str, int] = {}  # current path -> identity
-    deleted: dict[str, int] = {}  # a deleted path keeps its identity, so a restore continues it
-    by_identity: dict[int, list[Change]] = {}
-    next_identity = 0
-    for record in output.split(_RECORD)[1:]:
-        fields = record.split(_FIELD)
-        header, body, status = fields[:11], fields[11], fields[12].lstrip("\n\x00")
-        commit, parents, author, email, authored, committed, committed_iso, subject = header[:8]
-        approvers, reviewers, change_type = (
-            tuple(v.strip() for v in f.split(_LIST) if v.strip()) for f in header[8:11]
-        )
-        tokens = [t for t in status.split("\x00") if t != ""]
-        if not tokens:
-            continue
-        change_of = partial(  # what every document this commit touched shares
-            Change,
-            commit=commit,
-            is_merge=len(parents.split()) > 1,
-            author=author,
-            author_email=email,
-            authored_at=int(authored),
-            committed_at=int(committed),
-            committer_offset_minutes=_offset_minutes(committed_iso),
-            subject=subject,
-            approvers=approvers,
-            reviewers=reviewers,
-            editorial="editorial" in (t.lower() for t in change_type),
-            pull_request=pull_request_number(subject, body),
-            authors=(author,),
-            summary=summary_of(subject, body),
-        )
-        i = 0
-        while i < len(tokens):
-            code = tokens[i].strip()
-            if code.startswith(("R", "C")):
-                old, new = tokens[i + 1], tokens[i + 2]
-                i += 3
-            else:
-                old = new = tokens[i + 1]
-                i += 2
-            kind = code[0]
-            if not new.startswith(prefixes):
-                if kind != "R" or not old.startswith(prefixes):
-                    continue
-                kind = "D"  # moved out of the document folders
-            elif kind == "R" and not old.startswith(prefixes):
-                kind, old = "A", new  # moved in from elsewhere
-            if kind == "R":
-                key = identity.pop(old, None)
-                if key is None:
-                    key = next_identity = next_identity + 1
-            elif kind == "D":
-                key = identity.pop(old, None)
-                if key is not None:
-                    deleted[old] = key
-                    by_identity.setdefault(key, [])
-                continue
-            elif kind == "A" and new in deleted:
-                key = deleted.pop(new)
-            else:
-                key = identity.get(new) or (next_identity := next_identity + 1)
-            identity[new] = key
-            change = change_of(path=_strip(new, relative), renamed_only=kind == "R" and code == "R100")
-            by_identity.setdefault(key, []).append(change)
-    for path, key in identity.items():
-        history.changes[_strip(path, relative)] = by_identity[key]
 
 
 def _strip(path: str, relative: str) -> str:

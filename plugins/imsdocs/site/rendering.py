@@ -8,6 +8,7 @@ The templates only lay out what the domain computed.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import jinja2
@@ -16,6 +17,7 @@ from markupsafe import Markup
 from ..compliance.coverage import Status, integrated_columns, shared_topic_cells, shown_standards
 from ..history.document_control import ReviewState, Revision, attention
 from ..model.documents import Document
+from ..model.people import Person
 from ..pipeline import Project
 from .escaping import escape
 from .links import Links, Pages
@@ -46,11 +48,12 @@ _env = jinja2.Environment(
 
 
 class Formatter:
-    """How dates, people and approvals read on a page."""
+    """How dates, people, approvals and signatures read on a page."""
 
-    def __init__(self, tz: datetime.tzinfo, date_format: str) -> None:
+    def __init__(self, tz: datetime.tzinfo, date_format: str, people: Sequence[Person] = ()) -> None:
         self.tz = tz
         self.date_format = date_format
+        self.people_by_email = {p.email.lower(): p.name for p in people}
 
     def date(self, value: int | datetime.date | None) -> str:
         """An epoch (shown in the configured time zone) or a day, in the configured format."""
@@ -69,6 +72,35 @@ class Formatter:
             return self.people(revision.approvers)
         return "not recorded (imported)" if revision.imported else "not recorded"
 
+    def authors(self, revision: Revision) -> str:
+        if revision.baseline is not None:
+            return "imported"
+        return ", ".join(str(author) for author in revision.commit.authors)
+
+    def summary(self, revision: Revision) -> str:
+        if revision.baseline is not None:
+            changes = f"{revision.collapsed} imported change{'s' if revision.collapsed != 1 else ''}"
+            return f"Baseline: the approved document set as imported ({changes})"
+        return revision.commit.summary
+
+    def signature(self, revision: Revision) -> str:
+        """"signed by <signer>", "unsigned", or why a signature does not count."""
+        if revision.baseline is not None:
+            return "-"
+        signature = revision.commit.signature
+        signer = self.people_by_email.get(signature.signer.lower(), signature.signer)
+        return {
+            "": "not checked",
+            "G": f"signed by {signer}",
+            "U": "signed by a key that is not an allowed signer",
+            "N": "unsigned",
+            "B": "bad signature",
+            "E": "signature cannot be checked",
+            "X": "signature expired",
+            "Y": "signed by an expired key",
+            "R": "signed by a revoked key",
+        }.get(signature.status, "unknown signature state")
+
     @staticmethod
     def review_note(state: ReviewState) -> str:
         return {ReviewState.OVERDUE: " (overdue)", ReviewState.DUE: " (due soon)"}.get(state, "")
@@ -81,7 +113,9 @@ class Renderer:
         self.project = project
         self.pages = Pages(project.settings.compliance_dir)
         policy = project.policy
-        self.fmt = Formatter(policy.tz if policy is not None else datetime.UTC, project.settings.date_format)
+        self.fmt = Formatter(
+            policy.tz if policy is not None else datetime.UTC, project.settings.date_format, project.people
+        )
         self.shown = shown_standards(project.coverage, project.documents)
         self._produced: dict[str, list[Document]] = {}
         for doc in project.documents:
