@@ -470,3 +470,21 @@ def test_the_evidence_ledger_has_a_row_per_version_with_content_ids_and_checks(i
     assert "approval-missing: failed" in rows[1]["checks"] and "approval-no-pull-request: failed" in rows[1]["checks"]
     report = json.loads(demo.check("--format", "json").stdout)
     assert [r["blob"] for r in report["evidence"]] == [r["blob"] for r in rows]
+
+
+def test_a_merge_approved_by_several_people_shows_on_each_page_the_holder_of_its_approver_role(
+    ims: tuple[DemoProject, Repo],
+) -> None:
+    demo, repo = ims
+    message = (
+        "Merge pull request #12 from kestrel/both\n\nTwo documents\n\n"
+        f"Approved-by: Ada Author <ada@kestrel.example>\nApproved-by: {DANA}"
+    )
+    repo.git("checkout", "-q", "-b", "both")
+    repo.write("policies/security.md", security("Changed with the scope."))
+    repo.commit("Both", "2026-02-10T09:00:00+00:00", author=EVE)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "both", "-m", message, date="2026-02-11T09:00:00+00:00")
+    built = demo.build()
+    assert built.returncode == 0, built.output
+    assert control_block(built, "policies/security/index.html")["Approved by"] == "Dana Whitfield, 2026-02-11"

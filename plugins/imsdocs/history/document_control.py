@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import codes
 from ..diagnostics import Diagnostic, Severity
@@ -53,6 +53,7 @@ class Revision:
     imported: bool  # before the approval baseline: kept, not checked
     baseline: Baseline | None = None  # set on the one version that stands for the imported history
     collapsed: int = 1  # how many accepted changes this version stands for
+    holders: tuple[str, ...] = ()  # the approvers who hold the document's approver role (a merge may carry several)
 
     @property
     def commit(self) -> Commit:
@@ -64,6 +65,11 @@ class Revision:
         if self.baseline is not None:
             return (self.baseline.approved_by,) if self.baseline.approved_by else ()
         return self.commit.approvers or self.commit.reviewers
+
+    @property
+    def shown_approvers(self) -> tuple[str, ...]:
+        """The approvers a page shows for this document: those holding its approver role, else all."""
+        return self.holders or self.approvers
 
     @property
     def effective(self) -> int | datetime.date:
@@ -249,7 +255,10 @@ def control_for(
     doc: Document, changes: Sequence[Change], people: Sequence[Person], policy: ControlPolicy
 ) -> tuple[DocumentControl, list[Diagnostic]]:
     """One document's versions and next review from its accepted changes, and the approval warnings on its current version."""
-    revisions = versions(changes, policy.baseline)
+    revisions = [
+        replace(rev, holders=tuple(v for v in rev.approvers if _holds(doc.approver, v, resolve(v, people))))
+        for rev in versions(changes, policy.baseline)
+    ]
     last = effective_day(revisions[-1], policy) if revisions else None
     problems = (
         approval_checks(doc, revisions[-1], people, require_signatures=policy.require_signatures) if revisions else []

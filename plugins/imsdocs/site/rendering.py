@@ -68,8 +68,8 @@ class Formatter:
         return ", ".join(i.split("<")[0].strip() or i for i in identities) or "not recorded"
 
     def approval(self, revision: Revision) -> str:
-        if revision.approvers:
-            return self.people(revision.approvers)
+        if revision.shown_approvers:
+            return self.people(revision.shown_approvers)
         return "not recorded (imported)" if revision.imported else "not recorded"
 
     def authors(self, revision: Revision) -> str:
