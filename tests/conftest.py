@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,6 +321,103 @@ def warnings(built: Built) -> list[str]:
         for line in built.output.splitlines()
         if line.startswith("WARNING") and "imsdocs: " in line
     ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, ready: Callable[[str], bool], seconds: float = 30) -> str:
+    """The page at `url` once `ready` accepts it (the server starts, then rebuilds after an edit)."""
+    deadline = time.monotonic() + seconds
+    html = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                html = response.read().decode("utf-8")
+            if ready(html):
+                return html
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never became ready; last response: {html[:300]!r}")
+
+
+# A site whose every field carries script: the hostile fixture of test_hostile.py and test_browser.py.
+GOLDEN_PROJECT = Path(__file__).parent / "golden" / "project"
+PAYLOAD = (
+    '"><img src=x onerror="window.__pwned=1">{: onfocus="window.__pwned=1" autofocus } '
+    "<script>window.__pwned=1</script> *em* [x](javascript:window.__pwned=1)\r# injected"
+)
+VISIBLE = "window.__pwned=1</script> *em* [x](javascript:window.__pwned=1)"  # how the text reads on a page
+J = json.dumps(PAYLOAD)
+
+
+def hostile_values(root: Path) -> None:
+    """The payload in every field a page shows: front matter, record block, catalogue, applicability, correspondence."""
+    security = (root / "policies/security.md").read_text(encoding="utf-8")
+    security = security.replace("title: Security Policy <v2>", f"title: {J}").replace(
+        "owner: IMS Manager", f"owner: {J}"
+    )
+    security = security.replace(
+        "classification: internal", f"classification: internal\nsubtitle: {J}\ndescription: {J}\ntags: [{J}]"
+    )
+    (root / "policies/security.md").write_text(security, encoding="utf-8")
+    log = (root / "records/log.md").read_text(encoding="utf-8")
+    for field, value in (("retention", "6 years"), ("location", "This repository"), ("access", "IMS team")):
+        log = log.replace(f"{field}: {value}", f"{field}: {J}")
+    (root / "records/log.md").write_text(log, encoding="utf-8")
+    scope = (
+        (root / "procedures/documents.md")
+        .read_text(encoding="utf-8")
+        .replace("approver: Managing Director", f"approver: {J}")
+    )
+    (root / "procedures/documents.md").write_text(scope, encoding="utf-8")
+    catalogue = (root / "requirements_map/demo.yml").read_text(encoding="utf-8")
+    catalogue = catalogue.replace('title: "Demo Standard 2024"', f"title: {J}")
+    catalogue = catalogue.replace('title: "Interested parties"', f"title: {J}")
+    (root / "requirements_map/demo.yml").write_text(catalogue, encoding="utf-8")
+    applicability = (root / "requirements_map/applicability.yml").read_text(encoding="utf-8")
+    applicability = applicability.replace('"We have no premises of our own."', J).replace(
+        '"Contracts & the law require it."', J
+    )
+    (root / "requirements_map/applicability.yml").write_text(applicability, encoding="utf-8")
+    topics = (root / "requirements_map/correspondence.yml").read_text(encoding="utf-8")
+    topics = topics.replace('topic: "Context"', f"topic: {J}").replace('note: "One procedure for both"', f"note: {J}")
+    (root / "requirements_map/correspondence.yml").write_text(topics, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The golden fixture with the payload in every field and in git (subject, author, trailer), built once."""
+    root = tmp_path_factory.mktemp("hostile") / "ims"
+    shutil.copytree(GOLDEN_PROJECT, root)
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        config.replace("docs_dir: docs\n", "docs_dir: docs\ntheme: {name: material, font: false}\n")
+    )
+    hostile_values(root)
+    repo = Repo(root)
+    repo.write(".gitignore", "site/\n")
+    repo.commit("Import", "2026-01-05T09:00:00+00:00")
+    (root / "policies/scope.md").write_text(
+        (root / "policies/scope.md").read_text(encoding="utf-8") + "\nA change.\n", encoding="utf-8"
+    )
+    repo.commit(
+        f"{PAYLOAD}\n\n{PAYLOAD}\n\nApproved-by: {PAYLOAD}", "2026-02-10T09:00:00+00:00", author=(PAYLOAD, "e@x")
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=build_env("2026-03-01T12:00:00+00:00"),
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root / "site"
 
 
 WriteFile = Callable[[str, str], Path]

@@ -174,3 +174,40 @@ def test_a_printed_document_carries_its_id_and_uncontrolled_when_printed(page, b
     page.emulate_media(media="print")
     assert banner.is_visible()
     assert banner.inner_text() == "POL-021 Access Control and Identity Policy, version 2.1: uncontrolled when printed"
+
+
+@pytest.fixture(scope="module")
+def hostile_url(hostile_site: Path) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(hostile_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_no_script_runs_from_hostile_values_on_any_page_or_in_search(page, hostile_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    for path in (
+        "",
+        "compliance/register/",
+        "compliance/matrix-demo-2024/",
+        "compliance/statement-of-applicability/",
+        "compliance/integrated/",
+        "compliance/documents/",
+        "policies/security/",
+        "policies/scope/",
+        "records/log/",
+    ):
+        page.goto(hostile_url + path)
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("Tab")  # focus moves: an injected onfocus would fire
+        assert page.evaluate("window.__pwned === undefined"), path
+        assert "window.__pwned=1" in page.locator("body").inner_text(), path  # shown, as text
+    page.goto(hostile_url)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    expect(page.locator(".md-search-result__meta")).to_have_text("Type to start searching", timeout=60_000)
+    page.locator("input.md-search__input").press_sequentially("injected", delay=50)
+    expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=30_000)
+    assert page.evaluate("window.__pwned === undefined")

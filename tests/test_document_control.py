@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,8 +18,10 @@ from conftest import (
     build_env,
     control_block,
     document,
+    free_port,
     revision_rows,
     text,
+    wait_for,
     warnings,
 )
 from imsdocs import HistoryReader, Settings, load_project
@@ -416,25 +414,3 @@ def test_mkdocs_serve_shows_an_edit_as_draft_without_reading_the_history_again(i
     assert "INFO    -  imsdocs: policies/scope.md: POL-001 has uncommitted changes (modified)" in output
     assert "WARNING" not in output
     assert output.count("git history read (main)") == 1 and "git history reused (main)" in output
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(url: str, ready: Callable[[str], bool], seconds: float = 30) -> str:
-    """The page at `url` once `ready` accepts it (the server starts, then rebuilds after an edit)."""
-    deadline = time.monotonic() + seconds
-    html = ""
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                html = response.read().decode("utf-8")
-            if ready(html):
-                return html
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} never became ready; last response: {html[:300]!r}")

@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         "-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml (default: ./mkdocs.yml)"
     )
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--publish-up-to", metavar="LEVEL", help="report as a build that publishes up to this classification"
+    )
     listing = commands.add_parser("codes", help="list every diagnostic code, its severity and what it means")
     listing.add_argument("--format", choices=("text", "markdown"), default="text")
     ledger = commands.add_parser(
@@ -35,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     ledger.add_argument("-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml")
     ledger.add_argument("--format", choices=("json", "csv"), default="json")
     ledger.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    ledger.add_argument(
+        "--publish-up-to", metavar="LEVEL", help="leave out documents classified above this level (as the site does)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "codes":
@@ -42,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.config_file.is_file():
         print(f"imsdocs: {args.config_file}: no such file; run from the project root or pass -f.", file=sys.stderr)
         return 2
-    settings, problems = read_mkdocs_yml(args.config_file.resolve())
+    overrides = {"publish_up_to": args.publish_up_to} if getattr(args, "publish_up_to", None) else {}
+    settings, problems = read_mkdocs_yml(args.config_file.resolve(), overrides)
     if has_errors(problems):  # as the build does: nothing is checked with options that are wrong
         _report(problems, "json" if args.format == "json" else "text")
         return 1
@@ -85,6 +92,7 @@ def _check(project: Project, output: str) -> int:
         }
         for key, s in project.coverage.items()
     ]
+    published = [doc for doc in project.documents if project.published(doc)]
     reviews = dict.fromkeys(ReviewState, 0)
     for doc in project.documents:
         reviews[project.control(doc).review] += 1
@@ -93,10 +101,9 @@ def _check(project: Project, output: str) -> int:
             "ok": not failing,
             "documents": len(project.documents),
             "coverage": summary,
-            "document_control": [_control_json(project, doc) for doc in sorted(project.documents, key=lambda d: d.id)],
+            "document_control": [_control_json(project, doc) for doc in sorted(published, key=lambda d: d.id)],
             "evidence": [
-                row.to_json()
-                for row in evidence_rows(project.documents, project.controls, project.people, project.policy)
+                row.to_json() for row in evidence_rows(published, project.controls, project.people, project.policy)
             ]
             if project.policy is not None
             else [],
@@ -132,7 +139,8 @@ def _evidence(project: Project, output: str, destination: Path | None) -> int:
         if not errors and not unavailable:
             print("ERROR: the evidence ledger needs the git history ('history: true').", file=sys.stderr)
         return 1
-    rows = evidence_rows(project.documents, project.controls, project.people, project.policy)
+    published = [doc for doc in project.documents if project.published(doc)]
+    rows = evidence_rows(published, project.controls, project.people, project.policy)
     if output == "json":
         content = json.dumps([row.to_json() for row in rows], indent=2) + "\n"
     else:

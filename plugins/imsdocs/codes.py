@@ -23,13 +23,28 @@ CONFIG_UNREADABLE = declare("config-unreadable", E, "mkdocs.yml cannot be read o
 
 # -- files and YAML --------------------------------------------------------------------------------
 FILE_UNREADABLE = declare("file-unreadable", E, "A source file cannot be read (permissions, a folder, an I/O error).")
-FILE_ENCODING = declare("file-encoding", E, "A source file is not UTF-8 text.")
+FILE_ENCODING = declare("file-encoding", E, "A source file is not UTF-8 text, or holds a NUL byte.")
 YAML_SYNTAX = declare("yaml-syntax", E, "A YAML file or front matter is not valid YAML, or gives a key twice.")
 YAML_SHAPE = declare("yaml-shape", E, "A YAML file's top level is not the mapping or list it must be.")
 KEY_UNKNOWN = declare("key-unknown", E, "A key that the file's format does not have (did you mean).")
 KEY_MISSING = declare("key-missing", E, "A required key is missing.")
 REQUIREMENTS_MISSING = declare("requirements-missing", E, "The folder with the clause catalogues does not exist.")
 SOURCE_MISSING = declare("source-missing", E, "A document folder named in `sources` does not exist.")
+SOURCE_SYMLINK = declare("source-symlink", E, "A symbolic link in the document folders (its content is not under git).")
+SOURCE_NOT_FILE = declare(
+    "source-not-file", E, "Something in the document folders that is neither a file nor a folder."
+)
+SOURCE_NOT_DOCUMENT = declare(
+    "source-not-document", E, "A Markdown file with another extension than `.md`: MkDocs would publish it uncontrolled."
+)
+SOURCE_UNCONTROLLED = declare(
+    "source-uncontrolled", E, "A file in the document folders that is neither a document nor a listed attachment."
+)
+SOURCE_URL_CLASH = declare("source-url-clash", E, "Two files that would be published at the same address.")
+ATTACHMENT_MISSING = declare("attachment-missing", E, "A document lists an attachment that does not exist.")
+FILE_TOO_LARGE = declare(
+    "file-too-large", E, "A source file, a line or a YAML structure beyond the limits the product reads."
+)
 
 # -- catalogues ----------------------------------------------------------------------------------------
 CATALOGUE_SHAPE = declare("catalogue-shape", E, "A catalogue entry or its `clauses` list has the wrong shape.")
@@ -66,6 +81,9 @@ RECORD_CONTROL = declare("record-control", E, "A `record:` block that is not a m
 RECORD_CONTROL_MISSING = declare("record-control-missing", E, "A document of type record without its `record:` block.")
 RECORD_PRODUCED_BY = declare("record-produced-by", E, "`record.produced_by` names no document's id.")
 DOCUMENT_ID_DUPLICATE = declare("document-id-duplicate", E, "Two documents share one id.")
+LINK_BROKEN = declare(
+    "link-broken", W, "A relative link in a document that leads to no file of the site.", adjustable=True
+)
 CLAIM_DUPLICATE = declare("claim-duplicate", W, "A document claims the same clause twice.", adjustable=True)
 
 # -- applicability ---------------------------------------------------------------------------------------

@@ -279,7 +279,45 @@ class Settings:
         _checks,
         code=codes.OPTION_CHECKS,
     )
-    repo_url: str | None = None  # MkDocs' own `repo_url`: pull requests and commits become links
+    publish_up_to: str | None = _option(
+        None,
+        "The highest classification this build publishes (e.g. `internal`): documents above it are left out of "
+        "the pages, navigation, search index, sitemap and exports. None: publish everything.",
+        _text,
+    )
+    withheld_ids_up_to: str | None = _option(
+        None,
+        "Where a withheld document covers a clause, its id is shown up to this classification; above it, only "
+        '"a <classification> document". None: never show ids of withheld documents.',
+        _text,
+    )
+    search_exclude_from: str | None = _option(
+        None,
+        "Published documents at or above this classification are left out of the search index.",
+        _text,
+    )
+    # From MkDocs' own configuration, not plugin options:
+    repo_url: str | None = None  # pull requests and commits become links
+    docs_dir: str = "docs"  # its files share the site with the documents: a clash is an error
+    use_directory_urls: bool = True  # how MkDocs turns a source path into a URL
+
+    def level(self, classification: str) -> int:
+        """The rank of a classification in `classifications` (its order is the order of sensitivity)."""
+        return (
+            self.classifications.index(classification)
+            if classification in self.classifications
+            else len(self.classifications)
+        )
+
+    def search_excluded(self, classification: str) -> bool:
+        """Whether a published document of this classification is left out of the search index."""
+        return self.search_exclude_from is not None and self.level(classification) >= self.level(
+            self.search_exclude_from
+        )
+
+    def published(self, classification: str) -> bool:
+        """Whether a document of this classification is in this build."""
+        return self.publish_up_to is None or self.level(classification) <= self.level(self.publish_up_to)
 
 
 OPTIONS = {f.name: f for f in fields(Settings) if "doc" in f.metadata}
@@ -291,7 +329,12 @@ def option_docs() -> dict[str, str]:
 
 
 def parse_options(
-    options: Any, root: Path, *, repo_url: str | None = None, config_file: str = "mkdocs.yml"
+    options: Any,
+    root: Path,
+    *,
+    repo_url: str | None = None,
+    config_file: str = "mkdocs.yml",
+    mkdocs: dict[str, Any] | None = None,
 ) -> tuple[Settings, list[Diagnostic]]:
     """Settings from the plugin's options as written in mkdocs.yml, and an error per bad option."""
     problems: list[Diagnostic] = []
@@ -317,7 +360,19 @@ def parse_options(
         except OptionError as exc:
             message = f"option '{key}': {exc}"
             problems.append(spec.metadata["code"](message + ("" if message.endswith((".", "?")) else "."), config_file))
-    return Settings(root=root, repo_url=repo_url, **values), problems
+    for key in ("publish_up_to", "withheld_ids_up_to", "search_exclude_from"):
+        level = values.get(key)
+        allowed = values.get("classifications", DEFAULT_CLASSIFICATIONS)
+        if level is not None and level not in allowed:
+            problems.append(
+                codes.OPTION_VALUE(
+                    f"option '{key}': '{level}' is not one of the classifications ({', '.join(allowed)}).",
+                    config_file,
+                    hint=did_you_mean(level, allowed),
+                )
+            )
+            values[key] = None
+    return Settings(root=root, repo_url=repo_url, **values, **(mkdocs or {})), problems
 
 
 class _MkDocsYamlLoader(yaml.SafeLoader):
@@ -347,8 +402,11 @@ _MkDocsYamlLoader.add_constructor("!ENV", _env_tag)
 _MkDocsYamlLoader.add_multi_constructor("", _other_tag)
 
 
-def read_mkdocs_yml(config_file: Path) -> tuple[Settings, list[Diagnostic]]:
-    """The imsdocs plugin's settings from mkdocs.yml, read without MkDocs (for the CLI)."""
+def read_mkdocs_yml(config_file: Path, overrides: dict[str, Any] | None = None) -> tuple[Settings, list[Diagnostic]]:
+    """The imsdocs plugin's settings from mkdocs.yml, read without MkDocs (for the CLI).
+
+    `overrides`: options given on the command line, checked by the same schema.
+    """
     display = config_file.name
     try:
         data = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=_MkDocsYamlLoader) or {}
@@ -364,5 +422,11 @@ def read_mkdocs_yml(config_file: Path) -> tuple[Settings, list[Diagnostic]]:
         for entry in plugins:
             if isinstance(entry, dict) and "imsdocs" in entry:
                 options = entry["imsdocs"] or {}
+    if overrides:
+        options = {**(options if isinstance(options, dict) else {}), **overrides}
     repo_url = data.get("repo_url") if isinstance(data.get("repo_url"), str) else None
-    return parse_options(options, config_file.parent, repo_url=repo_url, config_file=display)
+    mkdocs = {
+        "docs_dir": str(data.get("docs_dir") or "docs"),
+        "use_directory_urls": data.get("use_directory_urls", True) is not False,
+    }
+    return parse_options(options, config_file.parent, repo_url=repo_url, config_file=display, mkdocs=mkdocs)

@@ -22,7 +22,7 @@ from .model.catalogue import Catalogue, load_catalogue
 from .model.correspondence import SharedTopic, load_correspondence
 from .model.documents import Document, Schema, check_documents, read_document
 from .model.people import Person, load_people, resolve
-from .model.sources import SourceFile, scan_sources
+from .model.sources import SourceFile, broken_links, check_attachments, compliance_dir_clashes, scan_sources
 from .options import Settings
 
 
@@ -38,6 +38,7 @@ class Project:
     topics: list[SharedTopic] = field(default_factory=list)
     coverage: dict[str, StandardCoverage] = field(default_factory=dict)
     soa: StatementOfApplicability | None = None
+    withheld: set[str] = field(default_factory=set)  # site paths of documents and attachments above publish_up_to
     diagnostics: list[Diagnostic] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     history: History | None = None
@@ -53,6 +54,10 @@ class Project:
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
 
+    def published(self, doc: Document) -> bool:
+        """Whether this build publishes the document (its classification is at most `publish_up_to`)."""
+        return doc.src_uri not in self.withheld
+
     def document(self, doc_id: str) -> Document | None:
         if len(self._by_id) != len(self.documents):  # templates ask once per link: index, don't scan
             self._by_id = {doc.id: doc for doc in reversed(self.documents)}
@@ -65,6 +70,9 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     problems = project.diagnostics
     requirements = settings.root / settings.requirements_dir
     special = {settings.applicability_file, settings.correspondence_file, settings.people_file}
+    if settings.allowed_signers:
+        special.add(settings.allowed_signers)
+    conflicted: set[str] = set()
 
     if not requirements.is_dir():
         problems.append(
@@ -82,13 +90,17 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
             if catalogue is None:
                 continue
             if catalogue.key in project.catalogues:
+                # Either file may be the genuine one: name both, and check no claim against either.
+                first = project.catalogues[catalogue.key]
                 problems.append(
                     codes.STANDARD_DUPLICATE(
-                        f"standard '{catalogue.key}' is also defined in {project.catalogues[catalogue.key].path}.",
+                        f"standard '{catalogue.key}' is defined by both {first.path} and {display}.",
                         display,
                         1,
+                        hint="Keep one file per standard edition; give the other its own 'standard' key.",
                     )
                 )
+                conflicted.add(catalogue.key)
                 continue
             project.catalogues[catalogue.key] = catalogue
 
@@ -102,8 +114,11 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
                 )
             )
 
-    project.sources, found = scan_sources(settings.root, settings.sources)
+    project.sources, found = scan_sources(
+        settings.root, settings.sources, docs_dir=settings.docs_dir, use_directory_urls=settings.use_directory_urls
+    )
     problems.extend(found)
+    problems.extend(compliance_dir_clashes(settings.root, settings.sources, settings.docs_dir, settings.compliance_dir))
     schema = Schema(settings.document_types, settings.classifications)
     for source in project.sources:
         if source.is_document:
@@ -111,11 +126,24 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
             problems.extend(found)
             if document is not None:
                 project.documents.append(document)
-    problems.extend(check_documents(project.documents, project.catalogues))
+    problems.extend(check_documents(project.documents, project.catalogues, skip=conflicted))
+    attached = {
+        uri: (doc.id, doc.path, doc.lines.get("attachments", 1)) for doc in project.documents for uri in doc.attachments
+    }
+    problems.extend(check_attachments(project.sources, attached))
+    problems.extend(
+        broken_links(project.documents, project.sources, settings.root, settings.docs_dir, settings.compliance_dir)
+    )
+    project.withheld = {
+        uri
+        for doc in project.documents
+        if not settings.published(doc.classification)
+        for uri in (doc.src_uri, *doc.attachments)
+    }
 
     display = f"{settings.requirements_dir}/{settings.applicability_file}"
     project.applicability, found = load_applicability(
-        requirements / settings.applicability_file, display, project.catalogues
+        requirements / settings.applicability_file, display, project.catalogues, skip=conflicted
     )
     problems.extend(found)
     problems.extend(check_scope_statements(project.applicability, (doc.id for doc in project.documents)))
@@ -124,6 +152,7 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
         requirements / settings.correspondence_file,
         f"{settings.requirements_dir}/{settings.correspondence_file}",
         project.catalogues,
+        skip=conflicted,
     )
     problems.extend(found)
 

@@ -6,7 +6,7 @@ statement names a real document, and that no document claims an excluded clause.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,9 +65,12 @@ class Applicability:
 
 
 def load_applicability(
-    file: Path, display_path: str, catalogues: Mapping[str, Catalogue]
+    file: Path, display_path: str, catalogues: Mapping[str, Catalogue], *, skip: Set[str] = frozenset()
 ) -> tuple[Applicability, list[Diagnostic]]:
-    """Read the applicability file (optional: without it nothing is excluded)."""
+    """Read the applicability file (optional: without it nothing is excluded).
+
+    `skip`: standards whose catalogue is in doubt (defined twice): their entries are not checked.
+    """
     result = Applicability(display_path)
     if not file.exists():
         return result, []
@@ -77,6 +80,8 @@ def load_applicability(
     if root is None:
         return result, problems
     for key, node in root.value.items():
+        if key in skip:
+            continue
         catalogue = catalogues.get(key)
         if catalogue is None:
             problems.append(unknown_standard(key, catalogues, display_path, root.key_lines[key]))

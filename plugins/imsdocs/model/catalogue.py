@@ -140,6 +140,12 @@ def load_catalogue(file: Path, display_path: str) -> tuple[Catalogue | None, lis
     default = _exclusion(fields.get("exclusion"), None, display_path, problems)
     if not clauses_node.is_sequence:
         return None, [codes.CATALOGUE_SHAPE("'clauses' must be a list.", display_path, clauses_node.line)]
+    if not clauses_node.value:
+        return None, [
+            codes.CATALOGUE_SHAPE(
+                "the catalogue has no clauses: nothing could be covered.", display_path, clauses_node.line
+            )
+        ]
 
     clauses: dict[str, Clause] = {}
     declared_exclusion: dict[str, bool] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ class SharedTopic:
 
 
 def load_correspondence(
-    file: Path, display_path: str, catalogues: Mapping[str, Catalogue]
+    file: Path, display_path: str, catalogues: Mapping[str, Catalogue], *, skip: Set[str] = frozenset()
 ) -> tuple[list[SharedTopic], list[Diagnostic]]:
     """Read the correspondence file (optional: without it there is no integrated view)."""
     if not file.exists():
@@ -52,7 +52,7 @@ def load_correspondence(
             continue
         clauses: dict[str, tuple[str, ...]] = {}
         for key, node in row.value.items():
-            if key in TOPIC_KEYS:
+            if key in TOPIC_KEYS or key in skip:
                 continue
             catalogue = catalogues.get(key)
             if catalogue is None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 import enum
+import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +31,14 @@ class DocumentStatus(enum.StrEnum):
 
 _STATUSES = tuple(s.value for s in DocumentStatus)
 REQUIRED_KEYS = ("id", "title", "type", "owner", "approver", "status", "review_interval", "classification", "satisfies")
-OPTIONAL_KEYS = ("record", "last_reviewed", "extra")
+OPTIONAL_KEYS = ("record", "last_reviewed", "extra", "attachments")
 # Keys MkDocs and mkdocs-material read from front matter; allowed so that pages can still use them.
 THEME_KEYS = ("hide", "template", "icon", "tags", "search", "description", "subtitle", "comments", "social")
 RECORD_KEYS = ("produced_by", "retention", "location", "access")
+HIDE_VALUES = ("navigation", "toc", "footer", "feedback", "tags", "path")
+_TEMPLATE = re.compile(r"^[A-Za-z0-9_-]+\.html$")
+_ICON = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)+$")
+_ATTACHMENT = re.compile(r"^[^\\:*?\"<>|\x00-\x1f]+$")
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 INTERVAL_PATTERN = re.compile(r"^(\d+)\s*(day|week|month|year)s?$")
 
@@ -87,6 +92,8 @@ class Document:
     lines: dict[str, int] = field(default_factory=dict)
     record: RecordControl | None = None
     last_reviewed: datetime.date | None = None
+    attachments: tuple[str, ...] = ()  # files published with the document: site paths like its own
+    links: tuple[tuple[str, int], ...] = ()  # relative links in the body (target, file line), code blocks skipped
 
     @property
     def counts_for_coverage(self) -> bool:
@@ -138,10 +145,37 @@ def read_document(file: Path, path: str, src_uri: str, schema: Schema) -> tuple[
     try:
         root = parse(parts[0], first_line=2)
     except YamlSyntaxError as exc:
+        if exc.code is not codes.YAML_SYNTAX:
+            return None, [exc.code(f"front matter: {exc.message}", path, exc.line)]
         return None, [codes.YAML_SYNTAX(f"front matter is {exc.message}", path, exc.line, "Fix the YAML syntax.")]
     if root is None or not root.is_mapping:
         return None, [codes.FRONT_MATTER_SHAPE("front matter must be a mapping of fields.", path, 2)]
-    return _document_from(root, path, src_uri, schema)
+    document, problems = _document_from(root, path, src_uri, schema)
+    if document is not None:
+        document.links = tuple(body_links(parts[1], parts[2]))
+    return document, problems
+
+
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def body_links(body: str, first_line: int) -> list[tuple[str, int]]:
+    """Relative link targets of a Markdown body with their file lines (not in fenced code, not URLs)."""
+    found = []
+    fence = ""
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        marker = _FENCE.match(line)
+        if marker and (not fence or marker.group(1)[0] == fence[0]):
+            fence = "" if fence else marker.group(1)
+            continue
+        if fence:
+            continue
+        for match in _LINK.finditer(line):
+            target = match.group(1)
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) and not target.startswith(("#", "/")):
+                found.append((target, number))
+    return found
 
 
 def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
@@ -212,7 +246,9 @@ def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple
         lines=dict(root.key_lines),
         record=_record(fields.get("record"), path, problems),
         last_reviewed=_date(fields.get("last_reviewed"), path, problems),
+        attachments=_attachments(fields.get("attachments"), path, problems),
     )
+    _theme_keys(fields, path, problems)
     if document.type == "record" and document.record is None:
         problems.append(
             codes.RECORD_CONTROL_MISSING(
@@ -279,6 +315,68 @@ def _claims(node: Node, path: str, problems: list[Diagnostic]) -> list[Claim]:
     return claims
 
 
+def _attachments(node: Node | None, path: str, problems: list[Diagnostic]) -> tuple[str, ...]:
+    """Attachment names, relative to the document's folder, as site paths; never outside the folder tree."""
+    if node is None or node.value is None:
+        return ()
+    if not node.is_sequence:
+        problems.append(
+            codes.FRONT_MATTER_VALUE(
+                "'attachments' must be a list of file names.", path, node.line, "attachments: [diagram.png]"
+            )
+        )
+        return ()
+    folder = posixpath.dirname(path)
+    found = []
+    for item in node.value:
+        name = item.text()
+        parts = name.replace("\\", "/").split("/")
+        if not name or not _ATTACHMENT.match(name) or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            problems.append(
+                codes.FRONT_MATTER_VALUE(
+                    f"attachment {item.raw!r} must be a file name beside the document (or in a folder below it).",
+                    path,
+                    item.line,
+                )
+            )
+            continue
+        found.append(posixpath.join(folder, "/".join(parts)) if folder else "/".join(parts))
+    return tuple(found)
+
+
+def _theme_keys(fields: dict[str, Node], path: str, problems: list[Diagnostic]) -> None:
+    """The keys MkDocs and Material read from front matter, held to values the theme renders safely."""
+
+    def bad(key: str, expected: str) -> None:
+        problems.append(codes.FRONT_MATTER_VALUE(f"'{key}' must be {expected}.", path, fields[key].line))
+
+    for key in ("description", "subtitle"):
+        if key in fields and not (fields[key].is_string and "\n" not in fields[key].text()):
+            bad(key, "text on one line")
+    if "template" in fields and not _TEMPLATE.match(fields["template"].text()):
+        bad("template", "the file name of a theme template, such as 'main.html'")
+    if "icon" in fields and not _ICON.match(fields["icon"].text()):
+        bad("icon", "an icon name such as 'material/shield-lock'")
+    if "hide" in fields and not (
+        fields["hide"].is_sequence and all(item.value in HIDE_VALUES for item in fields["hide"].value)
+    ):
+        bad("hide", f"a list of: {', '.join(HIDE_VALUES)}")
+    if "tags" in fields and not (fields["tags"].is_sequence and all(item.text() for item in fields["tags"].value)):
+        bad("tags", "a list of texts")
+    if "comments" in fields and not isinstance(fields["comments"].value, bool):
+        bad("comments", "true or false")
+    if "search" in fields:
+        search = fields["search"]
+        if not search.is_mapping or not set(search.value) <= {"exclude", "boost"}:
+            bad("search", "a mapping with 'exclude' (true or false) and/or 'boost' (a number)")
+        elif "exclude" in search.value and not isinstance(search.value["exclude"].value, bool):
+            bad("search", "a mapping whose 'exclude' is true or false")
+        elif "boost" in search.value and not isinstance(search.value["boost"].value, (int, float)):
+            bad("search", "a mapping whose 'boost' is a number")
+    if "social" in fields and not fields["social"].is_mapping:
+        bad("social", "a mapping")
+
+
 def _record(node: Node | None, path: str, problems: list[Diagnostic]) -> RecordControl | None:
     if node is None:
         return None
@@ -299,8 +397,13 @@ def _record(node: Node | None, path: str, problems: list[Diagnostic]) -> RecordC
     return RecordControl(line=node.line, **values)
 
 
-def check_documents(documents: list[Document], catalogues: Mapping[str, Catalogue]) -> list[Diagnostic]:
-    """Checks across documents and against the catalogues: unique IDs, known standards and clauses."""
+def check_documents(
+    documents: list[Document], catalogues: Mapping[str, Catalogue], *, skip: Set[str] = frozenset()
+) -> list[Diagnostic]:
+    """Checks across documents and against the catalogues: unique IDs, known standards and clauses.
+
+    `skip`: standards whose catalogue is in doubt (defined twice), whose claims are not checked.
+    """
     problems: list[Diagnostic] = []
     by_id: dict[str, Document] = {}
     for doc in documents:
@@ -319,7 +422,8 @@ def check_documents(documents: list[Document], catalogues: Mapping[str, Catalogu
     for doc in documents:
         seen: set[tuple[str, str]] = set()
         for claim in doc.claims:
-            problems.extend(_check_claim(doc, claim, catalogues, seen))
+            if claim.standard not in skip:
+                problems.extend(_check_claim(doc, claim, catalogues, seen))
         if doc.record is not None and doc.record.produced_by not in by_id:
             problems.append(
                 codes.RECORD_PRODUCED_BY(

@@ -7,7 +7,7 @@ it was written as; callers decide what a number means in their context.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,16 +15,17 @@ from typing import Any
 import yaml
 
 from .. import codes
-from ..diagnostics import Diagnostic, did_you_mean
+from ..diagnostics import Code, Diagnostic, did_you_mean
 
 
 class YamlSyntaxError(Exception):
-    """Invalid YAML, with the 1-based line in the file where the parser stopped."""
+    """Invalid YAML (or YAML beyond the limits), with the 1-based line in the file where it was found."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, code: Code = codes.YAML_SYNTAX) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.code = code
 
 
 @dataclass
@@ -75,12 +76,24 @@ class _Constructor(yaml.constructor.SafeConstructor):
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Limits on what is read: every source is hostile, and a build must finish.
+MAX_FILE_BYTES = 4_000_000
+MAX_LINE_CHARS = 20_000
+MAX_DEPTH = 100  # nested mappings and lists
+MAX_VALUES = 200_000  # values after anchors and aliases are expanded (a "billion laughs" file expands without end)
+
+
 def parse(text: str, first_line: int = 1) -> Node | None:
     """Parse one YAML document; `first_line` is the file line of the text's first line.
 
     Returns None for an empty document. Raises YamlSyntaxError with the file line, also for a key
-    given twice in one mapping.
+    given twice in one mapping, and for text beyond the limits above.
     """
+    for number, content in enumerate(text.split("\n"), start=first_line):
+        if len(content) > MAX_LINE_CHARS:
+            raise YamlSyntaxError(
+                f"a line is longer than {MAX_LINE_CHARS} characters: refused.", number, codes.FILE_TOO_LARGE
+            )
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -91,32 +104,81 @@ def parse(text: str, first_line: int = 1) -> Node | None:
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlSyntaxError(f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+        raise YamlSyntaxError(f"invalid YAML: {' '.join(str(exc).split())}", None) from None
+    except RecursionError:  # the pure-Python parser, where libyaml is missing
+        raise YamlSyntaxError(f"nested deeper than {MAX_DEPTH} levels: refused.", None, codes.FILE_TOO_LARGE) from None
     if root is None:
         return None
     return _convert(root, first_line, _Constructor())
 
 
-def _convert(node: yaml.Node, first_line: int, constructor: _Constructor) -> Node:
+def _convert(root: yaml.Node, first_line: int, constructor: _Constructor) -> Node:
+    """The composed tree as Nodes, iteratively (no recursion limit), within MAX_DEPTH and MAX_VALUES."""
+    values = 0
+    result: Node | None = None
+    # (yaml node, depth, where to put the converted node: a callback)
+    pending: list[tuple[yaml.Node, int, Callable[[Node], None]]] = []
+
+    def set_root(node: Node) -> None:
+        nonlocal result
+        result = node
+
+    pending.append((root, 0, set_root))
+    while pending:
+        node, depth, place = pending.pop()
+        values += 1
+        line = node.start_mark.line + first_line
+        if values > MAX_VALUES:
+            raise YamlSyntaxError(
+                f"more than {MAX_VALUES} values (anchors and aliases expand): refused.", line, codes.FILE_TOO_LARGE
+            )
+        if depth > MAX_DEPTH:
+            raise YamlSyntaxError(f"nested deeper than {MAX_DEPTH} levels: refused.", line, codes.FILE_TOO_LARGE)
+        if isinstance(node, yaml.MappingNode):
+            mapping = Node({}, line)
+            place(mapping)
+            for key_node, value_node in reversed(node.value):
+                key = _scalar(key_node, first_line, constructor) if isinstance(key_node, yaml.ScalarNode) else None
+                if key is None:
+                    raise YamlSyntaxError(
+                        "invalid YAML: a key must be a plain value", key_node.start_mark.line + first_line
+                    )
+                # Keys are names; a key written as a number (`5.1:`) is kept as the text written.
+                key_text = key.raw if not isinstance(key.value, str) else key.value
+                pending.append((value_node, depth + 1, _setter(mapping, key_text, key.line)))
+        elif isinstance(node, yaml.SequenceNode):
+            sequence = Node([None] * len(node.value), line)
+            place(sequence)
+            for index, item in reversed(list(enumerate(node.value))):
+                pending.append((item, depth + 1, _item_setter(sequence, index)))
+        else:
+            assert isinstance(node, yaml.ScalarNode)
+            place(_scalar(node, first_line, constructor))
+    assert result is not None
+    return result
+
+
+def _setter(mapping: Node, key: str, line: int) -> Callable[[Node], None]:
+    def place(value: Node) -> None:
+        if key in mapping.value:
+            # PyYAML keeps the last value silently; a lost list of claims must never go unnoticed.
+            first = mapping.key_lines[key]
+            raise YamlSyntaxError(f"invalid YAML: '{key}' is given twice (first on line {first}); keep one.", line)
+        mapping.value[key] = value
+        mapping.key_lines[key] = line
+
+    return place
+
+
+def _item_setter(sequence: Node, index: int) -> Callable[[Node], None]:
+    def place(value: Node) -> None:
+        sequence.value[index] = value
+
+    return place
+
+
+def _scalar(node: yaml.ScalarNode, first_line: int, constructor: _Constructor) -> Node:
     line = node.start_mark.line + first_line
-    if isinstance(node, yaml.MappingNode):
-        result = Node({}, line)
-        for key_node, value_node in node.value:
-            key = _convert(key_node, first_line, constructor)
-            # Keys are names; a key written as a number (`5.1:`) is kept as the text written.
-            key_text = key.raw if not isinstance(key.value, str) else key.value
-            if key_text in result.value:
-                # PyYAML keeps the last value silently; a lost list of claims must never go unnoticed.
-                first = result.key_lines[key_text]
-                raise YamlSyntaxError(
-                    f"invalid YAML: '{key_text}' is given twice (first on line {first}); keep one.", key.line
-                )
-            result.value[key_text] = _convert(value_node, first_line, constructor)
-            result.key_lines[key_text] = key.line
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, first_line, constructor) for item in node.value], line)
-    assert isinstance(node, yaml.ScalarNode)
     try:
         value = constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
@@ -127,9 +189,17 @@ def _convert(node: yaml.Node, first_line: int, constructor: _Constructor) -> Nod
 def read_text(file: Path, display: str, what: str) -> tuple[str | None, list[Diagnostic]]:
     """A source file's text (UTF-8, a BOM allowed), or None with the error that names the file."""
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                codes.FILE_TOO_LARGE(f"{what} is {size} bytes; files over {MAX_FILE_BYTES} bytes are refused.", display)
+            ]
         data = file.read_bytes()
     except OSError as exc:
         return None, [codes.FILE_UNREADABLE(f"cannot read {what}: {exc.strerror or exc}.", display)]
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        return None, [codes.FILE_ENCODING(f"{what} holds a NUL byte: it is not text.", display, line)]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -160,7 +230,9 @@ def load_yaml_file(
     try:
         root = parse(text)
     except YamlSyntaxError as exc:
-        return None, [codes.YAML_SYNTAX(exc.message, display, exc.line, "Fix the YAML syntax.")]
+        return None, [
+            exc.code(exc.message, display, exc.line, "Fix the YAML syntax." if exc.code is codes.YAML_SYNTAX else None)
+        ]
     if root is None:
         return None, []
     if not root.is_mapping:

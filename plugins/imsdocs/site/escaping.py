@@ -1,27 +1,17 @@
-"""How a value from a source file reaches a page: as text, never as markup."""
+"""How a value from a source file reaches a page: as text, never as markup.
+
+Generated pages are HTML inside Markdown files; Markdown leaves HTML blocks alone, so escaping
+for HTML (jinja2's autoescape) is the one rule. Control characters (a carriage return, the
+separators some tools use, the Markdown stash markers) become spaces.
+"""
 
 from __future__ import annotations
 
 import re
 
-# One pass over the text, so that an entity we write is never escaped again.
-_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "'": "&#39;",
-    "|": "&#124;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "`": "&#96;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "\\": "&#92;",
-}
-_ESCAPE_PATTERN = re.compile("|".join(re.escape(c) for c in _ESCAPES))
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def escape(value: object) -> str:
-    """Plain text made safe inside Markdown (tables included) and HTML."""
-    return _ESCAPE_PATTERN.sub(lambda m: _ESCAPES[m.group(0)], str(value).replace("\n", " "))
+def plain(value: object) -> str:
+    """A value as one piece of text without control characters (newlines and tabs kept)."""
+    return _CONTROL.sub(" ", str(value))

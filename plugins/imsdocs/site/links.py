@@ -1,16 +1,23 @@
-"""Where the generated pages live, and links between pages (relative, so the site works anywhere)."""
+"""Where the generated pages live, and links between pages, written as final relative URLs.
+
+Generated content is HTML that Markdown passes through untouched, so links are computed here the
+way MkDocs computes them (with or without directory URLs) rather than rewritten by MkDocs.
+"""
 
 from __future__ import annotations
 
 import posixpath
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..history.document_control import Revision
 from ..model.documents import Document
-from .escaping import escape
+from ..model.sources import site_path
+from ..options import Settings
+from .escaping import plain
 
 
 def standard_slug(key: str) -> str:
@@ -23,7 +30,7 @@ def clause_anchor(standard: str, clause_id: str) -> str:
 
 @dataclass(frozen=True)
 class Pages:
-    """Where the generated pages live in the site (paths relative to the site root)."""
+    """Where the generated pages live in the site (source paths relative to the site root)."""
 
     compliance_dir: str = "compliance"
 
@@ -53,26 +60,43 @@ class Pages:
 
 @dataclass(frozen=True)
 class Links:
-    """Links as they are written on one page (`origin`, a site path such as `policies/a.md`)."""
+    """Links as they are written on one page (`origin`, a source path such as `policies/a.md`)."""
 
     pages: Pages
     origin: str
-    repo_url: str | None = None
+    settings: Settings
+    withheld: frozenset[str] = frozenset()  # source paths this build does not publish
+
+    def href(self, target: str, anchor: str = "") -> str:
+        """The relative URL from this page to the source path `target` (a page or a file)."""
+        origin = site_path(self.origin, self.settings.use_directory_urls)
+        base = origin.rstrip("/") if origin.endswith("/") or not origin else posixpath.dirname(origin)
+        url = site_path(target, self.settings.use_directory_urls)
+        relative = posixpath.relpath(url.rstrip("/") or ".", base or ".")
+        if url.endswith("/") or not url:
+            relative = "./" if relative == "." else relative + "/"
+        return quote(relative) + (f"#{anchor}" if anchor else "")
 
     def to(self, text: str, target: str, anchor: str = "") -> Markup:
-        """A Markdown link with `text` (escaped) to the site path `target`."""
-        href = posixpath.relpath(target, posixpath.dirname(self.origin) or ".")
-        return Markup(f"[{escape(text)}]({href}{'#' + anchor if anchor else ''})")
+        """A link with `text` (as text) to the source path `target`."""
+        return Markup('<a href="{}">{}</a>').format(self.href(target, anchor), plain(text))
 
-    def document(self, doc: Document, with_title: bool = False) -> Markup:
-        return self.to(f"{doc.id} {doc.title}" if with_title else doc.id, doc.src_uri)
+    def document(self, doc: Document, title: bool = False) -> Markup:
+        """A link to a document; a withheld one reads "a confidential document" (with its id where allowed)."""
+        if doc.src_uri not in self.withheld:
+            return self.to(f"{doc.id} {doc.title}" if title else doc.id, doc.src_uri)
+        limit = self.settings.withheld_ids_up_to
+        shown_id = limit is not None and self.settings.level(doc.classification) <= self.settings.level(limit)
+        article = "an" if doc.classification[:1].lower() in "aeiou" else "a"
+        text = f"{article} {doc.classification} document" + (f" ({doc.id})" if shown_id else "")
+        return Markup('<span class="ims-withheld">{}</span>').format(text)
 
     def clause(self, standard: str, clause_id: str) -> Markup:
         return self.to(clause_id, self.pages.matrix(standard), clause_anchor(standard, clause_id))
 
     @staticmethod
     def anchor(standard: str, clause_id: str) -> Markup:
-        return Markup(f'<span id="{clause_anchor(standard, clause_id)}"></span>')
+        return Markup('<span id="{}"></span>').format(clause_anchor(standard, clause_id))
 
     def reference(self, revision: Revision) -> Markup:
         """The pull request ("#12", GitLab's "!42"), else the commit, as HTML; linked when `repo_url` is set.
@@ -81,14 +105,14 @@ class Links:
         where its approval is recorded.
         """
         if revision.baseline is not None:
-            return Markup(escape(revision.baseline.reference or "baseline"))
+            return escape(plain(revision.baseline.reference or "baseline"))
         commit = revision.commit
-        url = (self.repo_url or "").rstrip("/")
+        url = (self.settings.repo_url or "").rstrip("/")
         gitlab, bitbucket = "gitlab" in url, "bitbucket" in url
         label = commit.pull_request or commit.sha[:10]
         claimed = " (pull request claimed, not verified)" if commit.pull_request_claimed else ""
-        if not url:
-            return Markup(escape(label) + claimed)
+        if not url.startswith(("https://", "http://")):
+            return escape(plain(label) + claimed)
         if commit.pull_request is None:
             path = "/-/commit/" if gitlab else "/commits/" if bitbucket else "/commit/"
             target = path + commit.sha
@@ -96,4 +120,4 @@ class Links:
             target = "/-/merge_requests/" + label[1:]
         else:
             target = ("/pull-requests/" if bitbucket else "/pull/") + label[1:]
-        return Markup(f'<a href="{escape(url + target)}">{escape(label)}</a>{claimed}')
+        return Markup('<a href="{}">{}</a>{}').format(plain(url + target), plain(label), claimed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from ..history.reader import HistoryReader
 from ..model.documents import Document
 from ..options import Settings, parse_options
 from ..pipeline import Project, load_project
+from .escaping import plain
 from .rendering import Renderer
+from .withheld import unlink_withheld
 
 log = get_plugin_logger(__name__)
 
@@ -34,13 +37,19 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     by_uri: dict[str, Document]
     reader: HistoryReader | None = None
     serving = False
+    serve_errors: list[Diagnostic]
+    warnings: list[Diagnostic]
 
     # The options are parsed by the same schema as the CLI's, so that a typo reads the same in both;
     # their errors are logged with the other diagnostics in on_config.
-    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> tuple[ConfigErrors, ConfigWarnings]:
+    def load_config(
+        self, options: dict[str, Any], config_file_path: str | None = None
+    ) -> tuple[ConfigErrors, ConfigWarnings]:
         errors, warnings = super().load_config({}, config_file_path)
         root = Path(config_file_path).parent if config_file_path else Path.cwd()
-        self.options, self.option_problems = parse_options(options, root, config_file=Path(config_file_path or "mkdocs.yml").name)
+        self.options, self.option_problems = parse_options(
+            options, root, config_file=Path(config_file_path or "mkdocs.yml").name
+        )
         return errors, warnings
 
     # Defined so that MkDocs keeps one instance across `mkdocs serve` rebuilds, and with it the
@@ -54,22 +63,39 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         return config
 
     # Load everything before any page exists: errors must stop the build before MkDocs reads pages.
+    # In `mkdocs serve` a bad edit must not stop the server: the last good project stays, and the
+    # errors are logged and shown on every page until they are fixed.
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        settings = replace(self.options, repo_url=config.repo_url)
+        settings = replace(
+            self.options,
+            repo_url=config.repo_url,
+            docs_dir=Path(config.docs_dir).relative_to(self.options.root).as_posix()
+            if Path(config.docs_dir).is_relative_to(self.options.root)
+            else config.docs_dir,
+            use_directory_urls=config.use_directory_urls,
+        )
         passes = self.reader.passes if self.reader else 0
-        self.project = load_project(settings, reader=self.reader, serving=self.serving)
-        if self.reader is not None and self.project.history is not None:
+        project = load_project(settings, reader=self.reader, serving=self.serving)
+        if self.reader is not None and project.history is not None:
             reused = self.reader.passes == passes
-            log.debug("git history %s (%s)", "reused" if reused else "read", self.project.history.branch)
+            log.debug("git history %s (%s)", "reused" if reused else "read", project.history.branch)
+        self.serve_errors = []
+        if self.serving and not project.ok and getattr(self, "project", None) is not None:
+            self.serve_errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
+            _log(project.diagnostics, abort=False)
+            return  # keep serving the last good project
+        self.project = project
         self.renderer = Renderer(self.project)
         self.by_uri = {doc.src_uri: doc for doc in self.project.documents}
+        self.warnings = [d for d in project.diagnostics if d.severity is Severity.WARNING]
         _log(self.project.diagnostics)
 
     # MkDocs refuses the project root as docs_dir, so the document folders are added from outside it.
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         root = str(self.project.settings.root)
         for source in self.project.sources:
-            if files.get_file_from_path(source.uri) is None:
+            # A document above `publish_up_to`, and its attachments, are not in this site at all.
+            if source.uri not in self.project.withheld and files.get_file_from_path(source.uri) is None:
                 files.append(File(source.uri, root, config.site_dir, config.use_directory_urls))
         for uri, content in self.renderer.generated_pages().items():
             if files.get_file_from_path(uri) is None:
@@ -78,17 +104,26 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
 
     # Documents get their control block and clause list; titles are escaped before MkDocs
     # puts them raw into the navigation, <title> and the search index.
+    # Material renders `subtitle` in the navigation and `description` in <meta> as they are written.
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if isinstance(page.meta.get("title"), str):
-            page.meta["title"] = html.escape(page.meta["title"])
+        for key in ("title", "subtitle", "description"):
+            if isinstance(page.meta.get(key), str):
+                page.meta[key] = html.escape(plain(page.meta[key]))
+        if isinstance(page.meta.get("tags"), list):
+            page.meta["tags"] = [html.escape(plain(str(tag))) for tag in page.meta["tags"]]
         uri = page.file.src_uri
         document = self.by_uri.get(uri)
         if document is not None:
             # mkdocs-material reads `status` as its own page-status badge; ours means something else.
             page.meta.pop("status", None)
+            if self.project.settings.search_excluded(document.classification):
+                page.meta["search"] = {"exclude": True}
             markdown = (
                 self.renderer.document_header(document) + "\n" + markdown + self.renderer.document_footer(document)
             )
+        markdown = unlink_withheld(markdown, uri, self.project.withheld)
+        if self.serve_errors:
+            markdown = _error_banner(self.serve_errors, uri) + markdown
         return self.renderer.expand_markers(markdown, uri)
 
     # The control block and revision history go into the finished page: neither Markdown nor the
@@ -109,6 +144,13 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
                 children.sort(key=lambda item: ids.get(getattr(getattr(item, "file", None), "src_uri", ""), "~"))
         return nav
 
+    # `--strict` counts only the warnings that the log level lets through (`-q` hides them all), so a
+    # strict build whose warnings MkDocs cannot see fails here, on imsdocs' own warnings.
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if config.strict and self.warnings and not log.isEnabledFor(logging.WARNING):
+            listed = "; ".join(d.render() for d in self.warnings[:5]) + ("; ..." if len(self.warnings) > 5 else "")
+            raise PluginError(f"imsdocs: {len(self.warnings)} warning(s) in strict mode: {listed}")
+
     # Edits to documents or catalogues outside docs_dir must trigger a rebuild too.
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         settings = self.project.settings
@@ -118,7 +160,17 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         return server
 
 
-def _log(diagnostics: list[Diagnostic]) -> None:
+def _error_banner(errors: list[Diagnostic], uri: str) -> str:
+    """What `mkdocs serve` shows above a page while the sources have errors (this page's first)."""
+    ordered = sorted(errors, key=lambda d: d.path != uri)
+    items = "".join(f"<li>{html.escape(plain(d.render()))}</li>" for d in ordered)
+    return (
+        '<div class="admonition failure"><p class="admonition-title">The IMS sources have errors: this site shows '
+        f"the last good build</p><ul>{items}</ul></div>\n\n"
+    )
+
+
+def _log(diagnostics: list[Diagnostic], *, abort: bool = True) -> None:
     """Errors and warnings as MkDocs log records (so that --strict counts them); errors abort the build."""
     errors = 0
     for diagnostic in diagnostics:
@@ -129,7 +181,7 @@ def _log(diagnostics: list[Diagnostic]) -> None:
             log.warning(diagnostic.render())
         else:
             log.info(diagnostic.render())
-    if errors:
+    if errors and abort:
         raise PluginError(f"imsdocs: {errors} error(s) in the IMS sources (listed above); the site was not built.")
 
 

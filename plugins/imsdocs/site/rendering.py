@@ -1,13 +1,15 @@
 """Turn the project model into pages (jinja2 templates), knowing nothing of MkDocs.
 
-Every value that comes from a document, a catalogue or git is escaped for Markdown and HTML by
-the templates' `finalize` hook; only values wrapped in `Markup` (links we build) pass through raw.
+Generated pages and the parts added to documents are HTML: Markdown passes HTML blocks through
+untouched, so jinja2's autoescape is the one escaping rule and no value can become Markdown
+syntax (attribute lists, headings, tables, links). Only `Markup` we build (links) is raw.
 The templates only lay out what the domain computed.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,27 +21,27 @@ from ..history.document_control import ReviewState, Revision, attention
 from ..model.documents import Document
 from ..model.people import Person
 from ..pipeline import Project
-from .escaping import escape
+from .escaping import plain
 from .links import Links, Pages
 
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 ATTENTION_MARKER = "<!-- imsdocs:attention -->"
-# The control block and the revision history are HTML, put into the finished page: as Markdown
-# tables they cost more to convert than the document itself, and they are no search material.
+# The control block and the revision history are put into the finished page: they are no search
+# material (every page would match "approved"), and they need no Markdown.
 CONTROL_TABLE_MARKER = Markup("<!-- imsdocs:control-table -->")
 REVISION_HISTORY_MARKER = Markup("<!-- imsdocs:revision-history -->")
 
 
 def _finalize(value: Any) -> Any:
-    if isinstance(value, Markup):
-        return value
-    return escape("" if value is None else value)
+    if isinstance(value, Markup) or value is None:
+        return "" if value is None else value
+    return plain(value)
 
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("imsdocs.site", "templates"),
     finalize=_finalize,
-    autoescape=False,
+    autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
@@ -84,7 +86,7 @@ class Formatter:
         return revision.commit.summary
 
     def signature(self, revision: Revision) -> str:
-        """"signed by <signer>", "unsigned", or why a signature does not count."""
+        """ "signed by <signer>", "unsigned", or why a signature does not count."""
         if revision.baseline is not None:
             return "-"
         signature = revision.commit.signature
@@ -106,6 +108,11 @@ class Formatter:
         return {ReviewState.OVERDUE: " (overdue)", ReviewState.DUE: " (due soon)"}.get(state, "")
 
 
+def _page(title: str, html: str) -> str:
+    """A generated page: its title as front matter (JSON is YAML), then the HTML."""
+    return f"---\ntitle: {json.dumps(plain(title))}\n---\n\n{html.strip()}\n"
+
+
 class Renderer:
     """The generated pages of a project, and the parts added to each document's page."""
 
@@ -117,59 +124,92 @@ class Renderer:
             policy.tz if policy is not None else datetime.UTC, project.settings.date_format, project.people
         )
         self.shown = shown_standards(project.coverage, project.documents)
+        self.published = [doc for doc in project.documents if project.published(doc)]
+        self.withheld = frozenset(project.withheld)
         self._produced: dict[str, list[Document]] = {}
-        for doc in project.documents:
+        for doc in self.published:
             if doc.record is not None:
                 self._produced.setdefault(doc.record.produced_by, []).append(doc)
 
-    def _render(self, template: str, origin: str, **context: Any) -> str:
-        links = Links(self.pages, origin, self.project.settings.repo_url)
-        return _env.get_template(template).render(
-            project=self.project, links=links, fmt=self.fmt, pages=self.pages, shown=self.shown, Status=Status, **context
+    def _render(self, template: str, origin: str, **context: Any) -> Markup:
+        links = Links(self.pages, origin, self.project.settings, self.withheld)
+        html = _env.get_template(template).render(
+            project=self.project,
+            links=links,
+            fmt=self.fmt,
+            pages=self.pages,
+            shown=self.shown,
+            Status=Status,
+            **context,
         )
+        return Markup(html)
 
     def generated_pages(self) -> dict[str, str]:
-        """Site path -> Markdown of every compliance page."""
-        pages = {
-            self.pages.index: self._render("index.md.j2", self.pages.index, summary=self._summary(self.pages.index)),
-            self.pages.documents: self._render("documents.md.j2", self.pages.documents),
-            self.pages.register: self._render("register.md.j2", self.pages.register),
+        """Source path -> content (front matter and HTML) of every compliance page."""
+        pages = self.pages
+        documents = self.published
+        pages_out = {
+            pages.index: _page(
+                "Compliance overview", self._render("index.html.j2", pages.index, summary=self._summary(pages.index))
+            ),
+            pages.documents: _page(
+                "Documents and the clauses they satisfy",
+                self._render("documents.html.j2", pages.documents, documents=documents),
+            ),
+            pages.register: _page(
+                "Document register",
+                self._render(
+                    "register.html.j2",
+                    pages.register,
+                    documents=documents,
+                    withheld=len(self.project.documents) - len(documents),
+                ),
+            ),
         }
         for standard in self.shown:
-            uri = self.pages.matrix(standard.catalogue.key)
-            pages[uri] = self._render("matrix.md.j2", uri, standard=standard)
+            uri = pages.matrix(standard.catalogue.key)
+            pages_out[uri] = _page(
+                f"Traceability matrix: {standard.catalogue.title}",
+                self._render("matrix.html.j2", uri, standard=standard),
+            )
         if self.project.topics:
             columns = integrated_columns(self.project.topics, self.shown)
             rows = [
                 (topic, *shared_topic_cells(topic, self.project.coverage, columns)) for topic in self.project.topics
             ]
-            pages[self.pages.integrated] = self._render(
-                "integrated.md.j2", self.pages.integrated, columns=columns, rows=rows
+            pages_out[pages.integrated] = _page(
+                "Integrated view", self._render("integrated.html.j2", pages.integrated, columns=columns, rows=rows)
             )
         if self.project.soa is not None:
-            pages[self.pages.soa] = self._render("soa.md.j2", self.pages.soa, soa=self.project.soa)
-        return pages
+            pages_out[pages.soa] = _page(
+                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}",
+                self._render("soa.html.j2", pages.soa, soa=self.project.soa),
+            )
+        return pages_out
 
     def _summary(self, origin: str) -> Markup:
-        return Markup(self._render("summary.md.j2", origin))
+        return self._render("summary.html.j2", origin)
 
     def expand_markers(self, markdown: str, origin: str) -> str:
         """Replace the home page's markers with the coverage table and the attention list."""
         if SUMMARY_MARKER in markdown:
-            markdown = markdown.replace(SUMMARY_MARKER, str(self._summary(origin)))
+            markdown = markdown.replace(SUMMARY_MARKER, f"\n{self._summary(origin).strip()}\n")
         if ATTENTION_MARKER in markdown:
-            found = attention(self.project.documents, self.project.controls)
-            markdown = markdown.replace(ATTENTION_MARKER, self._render("attention.md.j2", origin, lists=found))
+            found = attention(self.published, self.project.controls)
+            html = self._render("attention.html.j2", origin, lists=found)
+            markdown = markdown.replace(ATTENTION_MARKER, f"\n{html.strip()}\n")
         return markdown
 
     def document_header(self, doc: Document) -> str:
-        """Markdown above a document's text: print banner, draft notice, the control block's place."""
-        return self._render(
-            "document_header.md.j2", doc.src_uri, doc=doc, control=self.project.control(doc), marker=CONTROL_TABLE_MARKER
+        """What comes above a document's text: print banner, draft notice, the control block's place."""
+        control = self.project.control(doc)
+        html = self._render(
+            "document_header.html.j2", doc.src_uri, doc=doc, control=control, marker=CONTROL_TABLE_MARKER
         )
+        return f"{html.strip()}\n\n"
 
     def document_footer(self, doc: Document) -> str:
-        """Markdown below a document's text: clauses satisfied, record control, the revision history's place."""
+        """What comes below a document's text: clauses satisfied, record control, attachments, the revision history's place."""
         claims: dict[str, list[tuple[str, str]]] = {}
         for claim in doc.claims:
             catalogue = self.project.catalogues.get(claim.standard)
@@ -177,15 +217,20 @@ class Renderer:
                 claims.setdefault(claim.standard, []).append(
                     (claim.clause, catalogue.clauses[claim.clause].display_title)
                 )
-        return self._render(
-            "document_footer.md.j2",
-            doc.src_uri,
-            doc=doc,
-            claims=claims,
-            produced=self._produced.get(doc.id, []),
-            producer=self.project.document(doc.record.produced_by) if doc.record else None,
-            marker=REVISION_HISTORY_MARKER,
-        )
+        parts = ["## Clauses satisfied", self._render("document_footer.html.j2", doc.src_uri, doc=doc, claims=claims)]
+        if doc.record is not None:
+            producer = self.project.document(doc.record.produced_by)
+            parts += [
+                "## Record control",
+                self._render("record_control.html.j2", doc.src_uri, doc=doc, producer=producer),
+            ]
+        produced = self._produced.get(doc.id, [])
+        if produced:
+            parts += ["## Records produced", self._render("produced.html.j2", doc.src_uri, produced=produced)]
+        if doc.attachments:
+            parts += ["## Attachments", self._render("attachments.html.j2", doc.src_uri, doc=doc)]
+        parts += ["## Revision history", REVISION_HISTORY_MARKER]
+        return "\n\n" + "\n\n".join(part.strip() for part in parts) + "\n"
 
     def document_tables(self, html: str, doc: Document) -> str:
         """The page of `doc` (HTML) with its control block and revision history in place."""
