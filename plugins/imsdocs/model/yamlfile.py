@@ -7,7 +7,7 @@ it was written as; callers decide what a number means in their context.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,20 +112,17 @@ def parse(text: str, first_line: int = 1) -> Node | None:
     return _convert(root, first_line, _Constructor())
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _convert(root: yaml.Node, first_line: int, constructor: _Constructor) -> Node:
     """The composed tree as Nodes, iteratively (no recursion limit), within MAX_DEPTH and MAX_VALUES."""
     values = 0
-    result: Node | None = None
-    # (yaml node, depth, where to put the converted node: a callback)
-    pending: list[tuple[yaml.Node, int, Callable[[Node], None]]] = []
-
-    def set_root(node: Node) -> None:
-        nonlocal result
-        result = node
-
-    pending.append((root, 0, set_root))
+    top = Node(None, 0)  # a holder: the converted root becomes its value
+    # (yaml node, depth, where it goes: the parent Node and a key (mapping), an index (list) or None (root))
+    pending: list[tuple[yaml.Node, int, Node, str | int | None, int]] = [(root, 0, top, None, 0)]
     while pending:
-        node, depth, place = pending.pop()
+        node, depth, parent, slot, key_line = pending.pop()
         values += 1
         line = node.start_mark.line + first_line
         if values > MAX_VALUES:
@@ -135,50 +132,45 @@ def _convert(root: yaml.Node, first_line: int, constructor: _Constructor) -> Nod
         if depth > MAX_DEPTH:
             raise YamlSyntaxError(f"nested deeper than {MAX_DEPTH} levels: refused.", line, codes.FILE_TOO_LARGE)
         if isinstance(node, yaml.MappingNode):
-            mapping = Node({}, line)
-            place(mapping)
+            converted = Node({}, line)
             for key_node, value_node in reversed(node.value):
-                key = _scalar(key_node, first_line, constructor) if isinstance(key_node, yaml.ScalarNode) else None
-                if key is None:
+                if not isinstance(key_node, yaml.ScalarNode):
                     raise YamlSyntaxError(
                         "invalid YAML: a key must be a plain value", key_node.start_mark.line + first_line
                     )
+                key = _scalar(key_node, first_line, constructor)
                 # Keys are names; a key written as a number (`5.1:`) is kept as the text written.
                 key_text = key.raw if not isinstance(key.value, str) else key.value
-                pending.append((value_node, depth + 1, _setter(mapping, key_text, key.line)))
+                pending.append((value_node, depth + 1, converted, key_text, key.line))
         elif isinstance(node, yaml.SequenceNode):
-            sequence = Node([None] * len(node.value), line)
-            place(sequence)
-            for index, item in reversed(list(enumerate(node.value))):
-                pending.append((item, depth + 1, _item_setter(sequence, index)))
+            converted = Node([None] * len(node.value), line)
+            pending.extend(
+                (item, depth + 1, converted, index, 0) for index, item in reversed(list(enumerate(node.value)))
+            )
         else:
             assert isinstance(node, yaml.ScalarNode)
-            place(_scalar(node, first_line, constructor))
-    assert result is not None
+            converted = _scalar(node, first_line, constructor)
+        if isinstance(slot, int):
+            parent.value[slot] = converted
+        elif slot is None:
+            parent.value = converted
+        else:
+            if slot in parent.value:
+                # PyYAML keeps the last value silently; a lost list of claims must never go unnoticed.
+                first = parent.key_lines[slot]
+                raise YamlSyntaxError(
+                    f"invalid YAML: '{slot}' is given twice (first on line {first}); keep one.", key_line
+                )
+            parent.value[slot] = converted
+            parent.key_lines[slot] = key_line
+    result: Node = top.value
     return result
-
-
-def _setter(mapping: Node, key: str, line: int) -> Callable[[Node], None]:
-    def place(value: Node) -> None:
-        if key in mapping.value:
-            # PyYAML keeps the last value silently; a lost list of claims must never go unnoticed.
-            first = mapping.key_lines[key]
-            raise YamlSyntaxError(f"invalid YAML: '{key}' is given twice (first on line {first}); keep one.", line)
-        mapping.value[key] = value
-        mapping.key_lines[key] = line
-
-    return place
-
-
-def _item_setter(sequence: Node, index: int) -> Callable[[Node], None]:
-    def place(value: Node) -> None:
-        sequence.value[index] = value
-
-    return place
 
 
 def _scalar(node: yaml.ScalarNode, first_line: int, constructor: _Constructor) -> Node:
     line = node.start_mark.line + first_line
+    if node.tag == _STR:  # most values: no need for the constructor's machinery
+        return Node(node.value, line, raw=node.value)
     try:
         value = constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
