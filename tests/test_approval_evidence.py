@@ -218,7 +218,7 @@ def test_signed_and_unsigned_merges_under_require(ims: tuple[DemoProject, Repo],
         control_block(built, "policies/scope/index.html")["Signature"]
         == "signed by a key that is not an allowed signer"
     )
-    ledger = json.loads(demo.cli("evidence").stdout)
+    ledger = json.loads(demo.cli("evidence").stdout)["evidence"]
     row = next(r for r in ledger if r["document"] == "POL-002" and r["version"] == "2.0")
     assert (row["signature"], row["signer"], row["checks"]["approval-unsigned"]) == (
         "G",

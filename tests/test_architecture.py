@@ -1,4 +1,4 @@
-"""The layout shows the pipeline, and imports flow one way: model -> history / compliance -> pipeline -> site, cli.
+"""The layout shows the pipeline, and imports flow one way: model -> history -> compliance -> pipeline -> site, cli.
 
 The domain knows nothing of MkDocs, so the CLI and other generators can reuse it; only the
 plugin adapts MkDocs events.
@@ -20,8 +20,11 @@ CORE = {"imsdocs", "imsdocs.diagnostics", "imsdocs.codes", "imsdocs.options"}
 ALLOWED = {
     "imsdocs.model": CORE | {"imsdocs.model"},
     "imsdocs.history": CORE | {"imsdocs.model", "imsdocs.history"},
-    "imsdocs.compliance": CORE | {"imsdocs.model", "imsdocs.compliance"},
+    "imsdocs.compliance": CORE | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance"},
     "imsdocs.pipeline": CORE | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance"},
+    "imsdocs.review": CORE | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance", "imsdocs.pipeline"},
+    "imsdocs.outputs": CORE
+    | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance", "imsdocs.pipeline", "imsdocs.outputs"},
 }
 
 

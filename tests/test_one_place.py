@@ -195,5 +195,5 @@ def test_the_readme_documents_every_option() -> None:
 
 def test_the_package_has_no_module_left_from_the_flat_layout() -> None:
     flat = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert flat == ["__init__.py", "cli.py", "codes.py", "diagnostics.py", "options.py", "pipeline.py"]
+    assert flat == ["__init__.py", "cli.py", "codes.py", "diagnostics.py", "options.py", "pipeline.py", "review.py"]
     assert not Path(PACKAGE / "control.py").exists()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import io
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import codes
@@ -14,9 +16,13 @@ from .compliance.coverage import Status
 from .diagnostics import Diagnostic, Severity, has_errors
 from .history.document_control import ReviewState
 from .history.evidence import FIELDS, evidence_rows
+from .history.reader import HistoryError, repository_top
 from .model.documents import Document
-from .options import read_mkdocs_yml
+from .options import Settings, read_mkdocs_yml
+from .outputs.codeowners import codeowners
+from .outputs.diff import to_json, to_markdown, to_text
 from .pipeline import Project, load_project
+from .review import ReviewError, review_change
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,10 +47,31 @@ def main(argv: list[str] | None = None) -> int:
     ledger.add_argument(
         "--publish-up-to", metavar="LEVEL", help="leave out documents classified above this level (as the site does)"
     )
+    change = commands.add_parser(
+        "diff",
+        help="what a change does to the IMS: documents, versions, coverage, approvers; exit 1 if it uncovers a clause",
+    )
+    change.add_argument("base", help="the main branch as the change starts from, e.g. origin/main")
+    change.add_argument("head", nargs="?", default="HEAD", help="the change (default: HEAD)")
+    change.add_argument("-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml")
+    change.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    change.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    change.add_argument(
+        "--merge-base", action="store_true", help="compare from where BASE and HEAD diverged when BASE has moved on"
+    )
+    owners = commands.add_parser("codeowners", help="write CODEOWNERS from the documents' approvers; --check compares")
+    owners.add_argument("-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml")
+    owners.add_argument(
+        "--forge", choices=("github", "gitlab"), help="whose handles to use (default: the 'forge' option)"
+    )
+    owners.add_argument("--output", help="where the file goes, from the repository root (default: the forge's place)")
+    owners.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed file differs")
     args = parser.parse_args(argv)
 
     if args.command == "codes":
         return _codes(args.format)
+    if args.command == "diff":
+        return _diff(args)
     if not args.config_file.is_file():
         print(f"imsdocs: {args.config_file}: no such file; run from the project root or pass -f.", file=sys.stderr)
         return 2
@@ -53,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     if has_errors(problems):  # as the build does: nothing is checked with options that are wrong
         _report(problems, "json" if args.format == "json" else "text")
         return 1
+    if args.command == "codeowners":
+        return _codeowners(settings, args)
     project = load_project(settings)
     if args.command == "evidence":
         return _evidence(project, args.format, args.output)
@@ -130,6 +159,59 @@ def _check(project: Project, output: str) -> int:
     return 1 if failing else 0
 
 
+def _codeowners(settings: Settings, args: argparse.Namespace) -> int:
+    forge = args.forge or settings.forge
+    output = args.output or (".github/CODEOWNERS" if forge == "github" else ".gitlab/CODEOWNERS")
+    project = load_project(replace(settings, history=False))
+    errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
+    try:
+        top, relative = repository_top(settings.root)
+    except HistoryError:  # not in git (yet): the project folder is the top
+        top, relative = settings.root, "."
+    prefix = "" if relative == "." else relative + "/"
+    content, problems = codeowners(project, forge, prefix, output)
+    errors += problems
+    if errors:
+        _report(errors, "text")
+        return 1
+    target = top / output
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if current == content:
+            print(f"{output} is up to date.")
+            return 0
+        print(f"{output} differs from what the documents and the people file say (run 'imsdocs codeowners'):")
+        sys.stdout.writelines(
+            difflib.unified_diff(current.splitlines(True), content.splitlines(True), output, "expected")
+        )
+        return 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content, encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    if not args.config_file.is_file():
+        print(f"imsdocs: {args.config_file}: no such file; run from the project root or pass -f.", file=sys.stderr)
+        return 2
+    try:
+        report, problems = review_change(
+            args.config_file.resolve(), args.base, args.head, from_merge_base=args.merge_base
+        )
+    except ReviewError as exc:
+        print(f"imsdocs diff: {exc}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(f"{problem.severity.value.upper()}: {problem.render()}", file=sys.stderr)
+    content = {"text": to_text, "markdown": to_markdown, "json": to_json}[args.format](report)
+    if args.output is None:
+        sys.stdout.write(content)
+    else:
+        args.output.write_text(content, encoding="utf-8")
+    return 1 if report.failing else 0
+
+
 def _evidence(project: Project, output: str, destination: Path | None) -> int:
     errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
     unavailable = [d for d in project.diagnostics if d.code == "history-unavailable"]
@@ -141,15 +223,18 @@ def _evidence(project: Project, output: str, destination: Path | None) -> int:
         return 1
     published = [doc for doc in project.documents if project.published(doc)]
     rows = evidence_rows(published, project.controls, project.people, project.policy)
+    stamp = project.stamp.to_json() if project.stamp else {}
     if output == "json":
-        content = json.dumps([row.to_json() for row in rows], indent=2) + "\n"
+        content = json.dumps({"build": stamp, "evidence": [row.to_json() for row in rows]}, indent=2) + "\n"
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(FIELDS)
+        writer.writerow([*FIELDS, "built_from", "built_at"])
         for row in rows:
             data = row.to_json()
-            writer.writerow([_cell(data[name]) for name in FIELDS])
+            writer.writerow(
+                [_cell(data[name]) for name in FIELDS] + [_cell(stamp.get("commit")), _cell(stamp.get("built_at"))]
+            )
         content = buffer.getvalue()
     if destination is None:
         sys.stdout.write(content)

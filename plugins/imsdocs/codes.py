@@ -105,6 +105,10 @@ EXCLUSION_SCOPE_UNKNOWN = declare(
 PEOPLE_SHAPE = declare(
     "people-shape", E, "A person in the people file without a name, an email address or a list of roles."
 )
+PEOPLE_HANDLE = declare("people-handle", E, "A forge handle in the people file that the forge would not accept.")
+CODEOWNERS_UNROUTED = declare(
+    "codeowners-unrouted", E, "A role that approves documents has no holder with a handle on the forge (CODEOWNERS)."
+)
 PEOPLE_DUPLICATE = declare("people-duplicate", E, "Two people in the people file share a name or an email address.")
 
 # -- coverage ------------------------------------------------------------------------------------------------

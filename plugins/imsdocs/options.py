@@ -71,6 +71,13 @@ def _file_name(value: Any) -> str:
     return text
 
 
+def _notes_ref(value: Any) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"refs/notes/[A-Za-z0-9._/-]+", text) or ".." in text:
+        raise OptionError(f"'{text}' must be a notes ref such as refs/notes/approvals")
+    return text
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise OptionError("must be true or false")
@@ -278,6 +285,23 @@ class Settings:
         "Level per warning code, e.g. `{approval-no-pull-request: info}`: warning, info or off.",
         _checks,
         code=codes.OPTION_CHECKS,
+    )
+    approval_notes: str = _option(
+        "refs/notes/approvals",
+        "The git notes ref where a CI job records the approvals given on the forge (GitHub adds no trailer); "
+        '`""` reads none.',
+        lambda value: "" if value in ("", None) else _notes_ref(value),
+    )
+    forge: str = _option(
+        "github",
+        "Where pull requests are reviewed: `github` or `gitlab` (CODEOWNERS handles and place).",
+        _choice("github", "gitlab"),
+    )
+    codeowners_requirements: tuple[str, ...] = _option(
+        (), "Roles (or people) who own `requirements_dir` in the generated CODEOWNERS.", _texts
+    )
+    codeowners_include_owners: bool = _option(
+        False, "In the generated CODEOWNERS, a document's owner is a code owner beside its approver.", _bool
     )
     publish_up_to: str | None = _option(
         None,

@@ -6,6 +6,7 @@ The MkDocs plugin and the CLI both call `load_project`; neither adds rules of it
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import os
 import zoneinfo
 from dataclasses import dataclass, field
@@ -26,6 +27,36 @@ from .model.sources import SourceFile, broken_links, check_attachments, complian
 from .options import Settings
 
 
+@dataclass(frozen=True)
+class BuildStamp:
+    """What a printout or an export was built from, so that it can be traced to a version."""
+
+    commit: str | None  # HEAD, or None outside git
+    clean: bool | None  # whether the working tree had no uncommitted change (None: unknown)
+    built_at: datetime.datetime
+    version: str  # of imsdocs
+
+    def text(self) -> str:
+        commit = f"commit {self.commit[:10]}" if self.commit else "no git commit"
+        tree = "" if self.clean is None else " (working tree clean)" if self.clean else " (with uncommitted changes)"
+        return f"Built from {commit}{tree} on {self.built_at:%Y-%m-%d %H:%M %Z} by imsdocs {self.version}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "commit": self.commit,
+            "clean": self.clean,
+            "built_at": self.built_at.isoformat(timespec="seconds"),
+            "imsdocs": self.version,
+        }
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("imsdocs")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 @dataclass
 class Project:
     """Everything the site shows about an IMS, and every problem found on the way."""
@@ -44,6 +75,7 @@ class Project:
     history: History | None = None
     controls: dict[str, DocumentControl] = field(default_factory=dict)
     policy: ControlPolicy | None = None
+    stamp: BuildStamp | None = None
     _by_id: dict[str, Document] = field(default_factory=dict, repr=False)
 
     def control(self, doc: Document) -> DocumentControl:
@@ -170,6 +202,12 @@ def _nearest(key: str, catalogues: dict[str, Catalogue]) -> str:
     return did_you_mean(key, catalogues) or f"Known standards: {', '.join(sorted(catalogues))}."
 
 
+def build_time(tz: datetime.tzinfo) -> datetime.datetime:
+    """When this build runs: now, or SOURCE_DATE_EPOCH (a reproducible build, or a test, says which day it is)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.datetime.fromtimestamp(int(epoch), tz) if epoch.isdigit() else datetime.datetime.now(tz)
+
+
 def _document_control(project: Project, reader: HistoryReader, serving: bool) -> None:
     """Versions, approvals and review dates from git (the one slow step, hence the reader's cache)."""
     settings, problems = project.settings, project.diagnostics
@@ -182,9 +220,7 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
         tz: datetime.tzinfo = zoneinfo.ZoneInfo(settings.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # parse_options reports it; tests may skip parsing
         tz = datetime.UTC
-    # SOURCE_DATE_EPOCH: a reproducible build (and a test) can say which day it is.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    now = datetime.datetime.fromtimestamp(int(epoch), tz) if epoch.isdigit() else datetime.datetime.now(tz)
+    now = build_time(tz)
     signers = None
     if settings.allowed_signers is not None and settings.signatures != "off":
         signers, found = load_allowed_signers(
@@ -200,6 +236,7 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
                 settings.main_branch,
                 allowed_signers=signers.file if signers else None,
                 signatures=settings.signatures != "off",
+                notes=settings.approval_notes,
             )
         except HistoryError as exc:
             problems.append(
@@ -227,10 +264,16 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
             )
         )
     project.history = history
+    project.stamp = BuildStamp(
+        history.head_commit if history is not None else None,
+        history.clean if history is not None else None,
+        now,
+        package_version(),
+    )
     project.policy = ControlPolicy(
         tz,
         now.date(),
-        _baseline(settings, history, tz, project.people, problems) if history is not None else None,
+        resolve_baseline(settings, history, tz, project.people, problems) if history is not None else None,
         settings.review_due_within_days,
         serving,
         not (history and history.shallow),
@@ -250,7 +293,7 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
                 )
 
 
-def _baseline(
+def resolve_baseline(
     settings: Settings, history: History, tz: datetime.tzinfo, people: list[Person], problems: list[Diagnostic]
 ) -> Baseline | None:
     """The approval baseline as a position on the main branch: exact for a commit; for a date, the first

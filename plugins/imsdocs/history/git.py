@@ -43,7 +43,10 @@ def git(
     except OSError as exc:
         raise GitError(f"git could not be started: {exc.strerror or exc}") from None
     if done.returncode not in ok:
-        message = done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        # git prints warnings before the reason it stopped: the reason is what the user needs.
+        serious = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        message = "\n".join(serious or lines) or f"git {args[0]} failed"
         raise GitError(message, done.returncode)
     return done.stdout
 

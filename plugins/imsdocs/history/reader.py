@@ -77,6 +77,7 @@ class Commit:
     pull_request: str | None  # "#12" or "!42": from a merge commit, or claimed by a squash subject
     authors: tuple[Identity, ...]  # who wrote it: for a merge, the authors and co-authors of what it brought in
     signature: Signature = UNCHECKED
+    noted_by: str = ""  # who wrote the git note that recorded approvers (a CI job, from the forge's reviews)
 
     @property
     def pull_request_claimed(self) -> bool:
@@ -107,6 +108,8 @@ class History:
     chain_dates: list[int] = field(default_factory=list)  # their committer dates
     proposed: dict[str, str | None] = field(default_factory=dict)  # changed on HEAD, not on main: path -> path on main
     uncommitted: dict[str, str] = field(default_factory=dict)  # working tree: path -> "modified" | "untracked" | ...
+    head_commit: str | None = None  # the checked-out commit
+    clean: bool | None = None  # whether the whole working tree matches HEAD (tracked files)
 
     def of(self, path: str) -> list[Change]:
         return self.changes.get(path, [])
@@ -192,22 +195,30 @@ class HistoryReader:
         *,
         allowed_signers: Path | None = None,
         signatures: bool = False,
+        notes: str = "refs/notes/approvals",
     ) -> History:
         """The accepted changes on `branch` of every file under `prefixes` (folders relative to `root`).
 
         `signatures`: read each commit's signature status, checked against `allowed_signers` (SSH format).
+        `notes`: the notes ref where a CI job records approvals given on the forge ("" for none).
         """
         try:
-            return self._read(root, prefixes, branch, allowed_signers, signatures)
+            return self._read(root, prefixes, branch, allowed_signers, signatures, notes)
         except GitError as exc:
             if exc.status is None:
                 raise HistoryError(str(exc)) from None
             raise HistoryError(f"git failed ({exc.status}): {exc}") from None
 
     def _read(
-        self, root: Path, prefixes: Sequence[str], branch: str, allowed_signers: Path | None, signatures: bool
+        self,
+        root: Path,
+        prefixes: Sequence[str],
+        branch: str,
+        allowed_signers: Path | None,
+        signatures: bool,
+        notes: str,
     ) -> History:
-        top, relative = _top(root)
+        top, relative = repository_top(root)
         scope = [f"{relative}/{p}" if relative != "." else p for p in prefixes]
         if not git(top, "rev-parse", "--verify", "-q", "HEAD^{commit}", ok=(0, 1)).strip():
             if git(top, "rev-parse", "-q", "--verify", "HEAD", ok=(0, 1)).strip():
@@ -219,7 +230,10 @@ class HistoryReader:
         tip = text(git(top, "rev-parse", "--verify", "--end-of-options", ref + "^{commit}")).strip()
         head = text(git(top, "rev-parse", "--verify", "HEAD^{commit}")).strip()
         signers = str(allowed_signers) if allowed_signers is not None else os.devnull
-        key = (str(top), tip, head, *scope, signers if signatures else "", str(signatures))
+        notes_tip = (
+            text(git(top, "rev-parse", "--verify", "-q", "--end-of-options", notes, ok=(0, 1))).strip() if notes else ""
+        )
+        key = (str(top), tip, head, *scope, signers if signatures else "", str(signatures), notes, notes_tip)
         if key == self._key and self._cached is not None:
             history = self._cached
         else:
@@ -231,24 +245,41 @@ class HistoryReader:
             ranges = _stretches(top, tip, self.processes, self.stretch_min_commits)
             with ThreadPoolExecutor(max_workers=len(ranges) + 1) as pool:
                 parents = pool.submit(_parents, top, tip)
+                note_authors = pool.submit(_note_authors, top, notes_tip)
                 # A repository of its own is read whole: a path filter would make git compare every
                 # commit's tree twice (to select commits, then to list their changes). If an object
                 # outside the documents is missing, the documents' own paths are read instead.
                 limit = scope if relative != "." else []
                 try:
-                    logs = list(pool.map(lambda revisions: _log(top, revisions, limit, config, signatures), ranges))
+                    logs = list(
+                        pool.map(
+                            lambda revisions: _log(
+                                top, revisions, limit, config, signatures, notes if notes_tip else ""
+                            ),
+                            ranges,
+                        )
+                    )
                 except GitError:
                     if not limit:
-                        logs = list(pool.map(lambda revisions: _log(top, revisions, scope, config, signatures), ranges))
+                        logs = list(
+                            pool.map(
+                                lambda revisions: _log(
+                                    top, revisions, scope, config, signatures, notes if notes_tip else ""
+                                ),
+                                ranges,
+                            )
+                        )
                     else:
                         raise
                 graph = _Graph.parse(parents.result())
             history.chain, history.chain_dates = graph.chain(tip)
-            _replay(b"".join(logs), history, relative, scope, graph, signatures)
+            _replay(b"".join(logs), history, relative, scope, graph, signatures, note_authors.result())
             history.proposed = _proposed(top, ref, tip, head, scope, relative)
             self._key, self._cached = key, history
             self.passes += 1
         history.uncommitted = _uncommitted(top, scope, relative)
+        history.head_commit = head
+        history.clean = not git(top, "status", "--porcelain", "--untracked-files=no").strip()
         return history
 
 
@@ -259,14 +290,14 @@ def read_history(root: Path, prefixes: Sequence[str], branch: str = "HEAD") -> H
 
 def resolve_commit(root: Path, revision: str) -> str:
     """The full id of `revision` (a commit, tag or branch); HistoryError when it names no commit."""
-    top, _ = _top(root)
+    top, _ = repository_top(root)
     try:
         return text(git(top, "rev-parse", "--verify", "--end-of-options", revision + "^{commit}")).strip()
     except GitError:
         raise HistoryError(f"'{revision}' is no commit of this repository") from None
 
 
-def _top(root: Path) -> tuple[Path, str]:
+def repository_top(root: Path) -> tuple[Path, str]:
     """The repository's top folder, and `root` relative to it ("." when they are the same)."""
     try:
         top = Path(text(git(root, "rev-parse", "--show-toplevel")).strip()).resolve()
@@ -305,15 +336,16 @@ def _stretches(top: Path, tip: str, processes: int, min_commits: int) -> list[st
     return [cuts[0]] + [f"{older}..{newer}" for older, newer in zip(cuts, cuts[1:] + [tip], strict=True)]
 
 
-_HEADER = ["%H", "%P", "%an", "%ae", "%at", "%ct", "%cI", "%s", "%b", "%(trailers:only,unfold)"]
+_HEADER = ["%H", "%P", "%an", "%ae", "%at", "%ct", "%cI", "%s", "%b", "%(trailers:only,unfold)", "%N"]
 _SIGNATURE = ["%G?", "%GS", "%GK"]
 
 
-def _log(top: Path, ref: str, scope: Sequence[str], config: dict[str, str], signatures: bool) -> bytes:
+def _log(top: Path, ref: str, scope: Sequence[str], config: dict[str, str], signatures: bool, notes: str) -> bytes:
     fields = _HEADER + (_SIGNATURE if signatures else [])
     return git(
         top,
         "log",
+        f"--notes={notes}" if notes else "--no-notes",
         "--first-parent",
         "--diff-merges=first-parent",
         "-M",
@@ -330,13 +362,27 @@ def _log(top: Path, ref: str, scope: Sequence[str], config: dict[str, str], sign
     )
 
 
+def _note_authors(top: Path, notes_tip: str) -> dict[str, str]:
+    """Who wrote the latest note on each commit: notes are commits of their own ref, with authors."""
+    if not notes_tip:
+        return {}
+    output = git(
+        top, "log", "-z", "--raw", "--no-abbrev", "--format=%H%x00%an%x00%ae%x00", "--end-of-options", notes_tip
+    )
+    found: dict[str, str] = {}
+    for header, diff in log_records(output, 3):
+        for _kind, _old, path, _blob, _same in raw_entries(diff):
+            found.setdefault(path.replace("/", ""), f"{header[1]} <{header[2]}>")  # newest first: keep the latest
+    return found
+
+
 def _parents(top: Path, tip: str) -> bytes:
     """Every commit with its parents, author, date and co-authors: one pass over commits only (no diffs)."""
     fields = ["%H", "%P", "%an", "%ae", "%ct", "%(trailers:key=Co-authored-by,valueonly,unfold)"]
     return git(top, "log", "-z", "--format=" + "".join(f"{f}%x00" for f in fields), "--end-of-options", tip, "--")
 
 
-def _records(output: bytes, width: int) -> Iterator[tuple[list[str], list[str]]]:
+def log_records(output: bytes, width: int) -> Iterator[tuple[list[str], list[str]]]:
     """(header fields, raw diff tokens) per commit of NUL-separated `git log -z` output.
 
     The header is read by position (`width` fields); what follows until the next commit is the
@@ -372,7 +418,7 @@ def _records(output: bytes, width: int) -> Iterator[tuple[list[str], list[str]]]
 _RAW = re.compile(r"^:\d{6} \d{6} ([0-9a-f]+) ([0-9a-f]+) ([A-Z])(\d*)$")
 
 
-def _entries(diff: list[str]) -> Iterator[tuple[str, str, str, str, bool]]:
+def raw_entries(diff: list[str]) -> Iterator[tuple[str, str, str, str, bool]]:
     """(kind, old path, new path, new blob, unchanged content) per raw diff entry."""
     i = 0
     while i < len(diff):
@@ -400,7 +446,7 @@ class _Graph:
     @classmethod
     def parse(cls, output: bytes) -> _Graph:
         graph = cls({}, {}, {})
-        for header, _ in _records(output, 6):
+        for header, _ in log_records(output, 6):
             sha, parent_list, name, email, committed, co_authors = header
             graph.parents[sha] = parent_list.split()
             graph.authors[sha] = [Identity(name, email)] + [identity(v) for v in co_authors.split("\n") if v.strip()]
@@ -443,7 +489,13 @@ class _Graph:
 
 
 def _replay(
-    output: bytes, history: History, relative: str, scope: Sequence[str], graph: _Graph, signatures: bool
+    output: bytes,
+    history: History,
+    relative: str,
+    scope: Sequence[str],
+    graph: _Graph,
+    signatures: bool,
+    note_authors: dict[str, str],
 ) -> None:
     """Walk commits oldest to newest, carrying each document's identity through renames.
 
@@ -457,11 +509,12 @@ def _replay(
     by_identity: dict[int, list[Change]] = {}
     next_identity = 0
     width = len(_HEADER) + (len(_SIGNATURE) if signatures else 0)
-    for header, diff in _records(output, width):
+    for header, diff in log_records(output, width):
         if not diff:
             continue
-        sha, parents, name, email, authored, committed, committed_iso, subject, body, trailer_block = header[:10]
+        sha, parents, name, email, authored, committed, committed_iso, subject, body, trailer_block, note = header[:11]
         found = trailers(trailer_block)
+        noted = tuple(v for v in trailers(note).get("approved-by", ()) if v not in found.get("approved-by", ()))
         is_merge = len(parents.split()) > 1
         author = Identity(name, email)
         own = tuple(dict.fromkeys([author, *(identity(v) for v in found.get("co-authored-by", ()))]))
@@ -475,14 +528,15 @@ def _replay(
             committer_offset_minutes=_offset_minutes(committed_iso),
             subject=subject,
             summary=summary_of(subject, body),
-            approvers=found.get("approved-by", ()),
+            approvers=found.get("approved-by", ()) + noted,
             reviewers=found.get("reviewed-by", ()),
             editorial="editorial" in (v.lower() for v in found.get("change-type", ())),
             pull_request=pull_request_number(subject, body, is_merge=is_merge),
             authors=brought_in.get(sha) or own if is_merge else own,
-            signature=Signature(*header[10:13]) if signatures else UNCHECKED,
+            signature=Signature(*header[11:14]) if signatures else UNCHECKED,
+            noted_by=note_authors.get(sha, "a git note") if noted else "",
         )
-        for kind, old, new, blob, unchanged in _entries(diff):
+        for kind, old, new, blob, unchanged in raw_entries(diff):
             if not new.startswith(prefixes):
                 if kind != "R" or not old.startswith(prefixes):
                     continue
@@ -517,8 +571,8 @@ def _proposed(top: Path, ref: str, tip: str, head: str, scope: Sequence[str], re
         return {}
     output = git(top, "diff", "-M", "--raw", "--no-abbrev", "-z", "--end-of-options", f"{ref}...HEAD", "--", *scope)
     proposed: dict[str, str | None] = {}
-    for _, diff in _records(b"0" * 40 + b"\0" + output, 1):
-        for kind, old, new, _blob, _same in _entries(diff):
+    for _, diff in log_records(b"0" * 40 + b"\0" + output, 1):
+        for kind, old, new, _blob, _same in raw_entries(diff):
             if kind != "D":
                 proposed[_strip(new, relative)] = None if kind in "AC" else _strip(old, relative)
     return proposed

@@ -3,25 +3,32 @@ document whose `approver` is the role "Managing Director"."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostic
-from .yamlfile import load_yaml_file, unknown_keys
+from .yamlfile import Node, load_yaml_file, unknown_keys
 
 EXAMPLE = "people:\n  - {name: Dana Whitfield, email: dana@example.com, roles: [Managing Director]}"
-PERSON_KEYS = ("name", "email", "roles")
+PERSON_KEYS = ("name", "email", "roles", "handles")
+# What each forge accepts as a code owner: a user, or a team (GitHub org/team; GitLab group path).
+HANDLES = {
+    "github": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?$"),
+    "gitlab": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"),
+}
 
 
 @dataclass(frozen=True)
 class Person:
-    """One person: name, email address and the IMS roles they hold."""
+    """One person: name, email address, the IMS roles they hold, and their handles on the forges."""
 
     name: str
     email: str
     roles: tuple[str, ...]
+    handles: Mapping[str, str] = field(default_factory=dict)  # forge -> handle, without '@'
 
 
 def load_people(file: Path, display_path: str) -> tuple[list[Person], list[Diagnostic]]:
@@ -61,7 +68,8 @@ def load_people(file: Path, display_path: str) -> tuple[list[Person], list[Diagn
                 )
             )
             continue
-        person = Person(name.text(), email.text(), tuple(r.text() for r in role_values))
+        handles = _handles(fields.get("handles"), display_path, problems)
+        person = Person(name.text(), email.text(), tuple(r.text() for r in role_values), handles)
         for key in (person.name.lower(), person.email.lower()):
             if key in lines:
                 problems.append(
@@ -75,6 +83,43 @@ def load_people(file: Path, display_path: str) -> tuple[list[Person], list[Diagn
             lines.setdefault(key, entry.line)
         people.append(person)
     return people, problems
+
+
+def _handles(node: Node | None, display_path: str, problems: list[Diagnostic]) -> dict[str, str]:
+    """`handles: {github: dana-w, gitlab: dana.whitfield}`: each checked against its forge's rules."""
+    if node is None:
+        return {}
+    if not node.is_mapping:
+        problems.append(
+            codes.PEOPLE_HANDLE(
+                "'handles' must map a forge to a handle.", display_path, node.line, "handles: {github: dana-w}"
+            )
+        )
+        return {}
+    found = {}
+    for forge, value in node.value.items():
+        handle = value.text().removeprefix("@")
+        if forge not in HANDLES:
+            problems.append(
+                codes.PEOPLE_HANDLE(
+                    f"unknown forge '{forge}' in 'handles'.",
+                    display_path,
+                    node.key_lines[forge],
+                    "Use github or gitlab.",
+                )
+            )
+        elif not HANDLES[forge].match(handle):
+            problems.append(
+                codes.PEOPLE_HANDLE(
+                    f"{value.raw!r} is not a valid {forge} handle.",
+                    display_path,
+                    value.line,
+                    "Give the user name (or org/team), without spaces.",
+                )
+            )
+        else:
+            found[forge] = handle
+    return found
 
 
 def resolve(identity: str, people: Sequence[Person]) -> Person | None:

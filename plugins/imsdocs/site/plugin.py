@@ -130,7 +130,9 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     # search index (where every page would match "approved" or "Version") has to parse them.
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         document = self.by_uri.get(page.file.src_uri)
-        return output if document is None else self.renderer.document_tables(output, document)
+        if document is not None:
+            output = self.renderer.document_tables(output, document)
+        return self.renderer.stamped(output)
 
     # Readers expect the documents first and the compliance views last, not MkDocs' alphabetical order.
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

@@ -71,7 +71,9 @@ class Formatter:
 
     def approval(self, revision: Revision) -> str:
         if revision.shown_approvers:
-            return self.people(revision.shown_approvers)
+            noted = revision.commit.noted_by if revision.baseline is None else ""
+            recorded = f" (recorded in a git note by {noted.split('<')[0].strip() or noted})" if noted else ""
+            return self.people(revision.shown_approvers) + recorded
         return "not recorded (imported)" if revision.imported else "not recorded"
 
     def authors(self, revision: Revision) -> str:
@@ -231,6 +233,17 @@ class Renderer:
             parts += ["## Attachments", self._render("attachments.html.j2", doc.src_uri, doc=doc)]
         parts += ["## Revision history", REVISION_HISTORY_MARKER]
         return "\n\n" + "\n\n".join(part.strip() for part in parts) + "\n"
+
+    def stamped(self, html: str) -> str:
+        """A finished page with the build stamp at the end of its content, so a printout can be traced."""
+        stamp = self.project.stamp
+        index = html.rfind("</article>")  # Material: the end of the content
+        if index < 0:
+            index = html.rfind("</body>")  # other themes
+        if stamp is None or index < 0:
+            return html
+        line = Markup('<p class="ims-build-stamp">{}</p>\n').format(stamp.text())
+        return html[:index] + str(line) + html[index:]
 
     def document_tables(self, html: str, doc: Document) -> str:
         """The page of `doc` (HTML) with its control block and revision history in place."""

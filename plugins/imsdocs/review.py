@@ -1,0 +1,117 @@
+"""`imsdocs diff`: load the main branch's and the pull request's trees and compare them.
+
+Each tree is exported from git into a temporary folder (no checkout), loaded by the same pipeline
+as a build, and compared by `compliance.diff`; the main branch's versions come from its history.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zoneinfo
+from dataclasses import replace
+from pathlib import Path
+
+from . import codes
+from .compliance.diff import ChangeFacts, ChangeReport, Side, diff
+from .diagnostics import Diagnostic
+from .history.document_control import ControlPolicy, DocumentControl, document_controls
+from .history.reader import HistoryError, HistoryReader
+from .history.trees import compare, export, is_ancestor, merge_base, read_file, resolve
+from .options import Settings, read_mkdocs_yml
+from .pipeline import Project, build_time, load_project, resolve_baseline
+
+
+class ReviewError(Exception):
+    """The change cannot be compared (an unknown revision, unrelated histories); the message says why."""
+
+
+def review_change(
+    config_file: Path, base: str, head: str = "HEAD", *, from_merge_base: bool = False
+) -> tuple[ChangeReport, list[Diagnostic]]:
+    """The compliance diff of `head` against `base` for the project of `config_file`.
+
+    Raises ReviewError for input that names no comparison (an unknown revision, a base that is
+    not in the head's history unless `from_merge_base`).
+    """
+    root = config_file.parent.resolve()
+    try:
+        base_sha, head_sha = resolve(root, base), resolve(root, head)
+        if not is_ancestor(root, base_sha, head_sha):
+            if not from_merge_base:
+                raise ReviewError(
+                    f"'{base}' is not in the history of '{head}': the change would be compared with commits it "
+                    "does not contain. Merge or rebase onto it, or pass --merge-base to compare from where they diverged."
+                )
+            base_sha = merge_base(root, base_sha, head_sha)
+    except HistoryError as exc:
+        raise ReviewError(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="imsdocs-diff-") as temporary:
+        sides = []
+        for name, commit in (("base", base_sha), ("head", head_sha)):
+            sides.append(_load(root, config_file.name, commit, Path(temporary) / name))
+        (base_project, base_settings), (head_project, head_settings) = sides
+        problems = [d for d in base_project.diagnostics if d.code.startswith("option-")]
+        controls, found = _controls(root, base_project, base_settings, base_sha)
+        problems.extend(found)
+        scope = sorted(set(base_settings.sources) | set(head_settings.sources))
+        compared = compare(root, base_sha, head_sha, scope)
+        facts = ChangeFacts(compared.renamed, [(c.authors, c.editorial, c.paths) for c in compared.commits])
+        today = build_time(zoneinfo.ZoneInfo(head_settings.timezone)).date()
+        report = diff(
+            _side(base_project, controls),
+            _side(head_project, {}),
+            facts,
+            today,
+            (base_sha, head_sha),
+        )
+    return report, problems
+
+
+def _load(root: Path, config_name: str, commit: str, folder: Path) -> tuple[Project, Settings]:
+    """The project as it is in `commit`, exported into `folder` and loaded without history."""
+    folder.mkdir(parents=True)
+    config = read_file(root, commit, config_name)
+    if config is None:
+        raise ReviewError(f"{commit[:10]} has no {config_name}: it is not a commit of this IMS.")
+    (folder / config_name).write_bytes(config)
+    settings, problems = read_mkdocs_yml(folder / config_name)
+    export(root, commit, [*settings.sources, settings.requirements_dir, settings.docs_dir], folder)
+    project = load_project(replace(settings, history=False))
+    project.diagnostics[:0] = problems
+    return project, settings
+
+
+def _controls(
+    root: Path, project: Project, settings: Settings, commit: str
+) -> tuple[dict[str, DocumentControl], list[Diagnostic]]:
+    """The documents' versions and review dates on the main branch, as `commit` has them."""
+    problems: list[Diagnostic] = []
+    try:
+        history = HistoryReader().read(root, settings.sources, commit)
+    except HistoryError as exc:
+        return {}, [codes.HISTORY_UNAVAILABLE(f"no document history: {exc}.")]
+    history.proposed, history.uncommitted = {}, {}
+    tz = zoneinfo.ZoneInfo(settings.timezone)
+    baseline = resolve_baseline(replace(settings, root=root), history, tz, project.people, problems)
+    policy = ControlPolicy(tz, build_time(tz).date(), baseline)
+    controls, _ = document_controls(project.documents, history, project.people, policy)
+    return controls, problems
+
+
+def _side(project: Project, controls: dict[str, DocumentControl]) -> Side:
+    return Side(
+        documents=project.documents,
+        coverage=project.coverage,
+        applicability={
+            key: (
+                {clause: record.justification for clause, record in standard.excluded.items()},
+                {clause: f"{', '.join(inc.reasons)}: {inc.justification}" for clause, inc in standard.included.items()},
+            )
+            for key, standard in project.applicability.standards.items()
+        },
+        people=project.people,
+        root=project.settings.root,
+        diagnostics=project.diagnostics,
+        controls=controls,
+        in_scope=[k for k in project.settings.standards if k in project.catalogues],
+    )
