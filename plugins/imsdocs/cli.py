@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import codes
+from .cli_forge import register, run
 from .compliance.coverage import Status
 from .diagnostics import Diagnostic, Severity, has_errors
 from .history.document_control import ReviewState
@@ -41,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     ledger.add_argument(
         "--publish-up-to", metavar="LEVEL", help="leave out documents classified above this level (as the site does)"
     )
+    register(commands)
     args = parser.parse_args(argv)
 
+    if (code := run(args)) is not None:
+        return code
     if args.command == "codes":
         return _codes(args.format)
     if not args.config_file.is_file():
