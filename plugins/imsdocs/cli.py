@@ -14,6 +14,7 @@ from pathlib import Path
 from . import codes
 from .compliance.coverage import Status
 from .diagnostics import Diagnostic, Severity, has_errors
+from .forge.commands import register, run
 from .history.document_control import ReviewState
 from .history.evidence import FIELDS, evidence_rows
 from .history.reader import HistoryError, repository_top
@@ -66,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     owners.add_argument("--output", help="where the file goes, from the repository root (default: the forge's place)")
     owners.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed file differs")
+    register(commands)
     args = parser.parse_args(argv)
 
+    if (code := run(args)) is not None:
+        return code
     if args.command == "codes":
         return _codes(args.format)
     if args.command == "diff":
