@@ -54,7 +54,7 @@ def codeowners(project: Project, forge: str, prefix: str, output: str) -> tuple[
             found.extend(h for h in named if h not in found)
         return found
 
-    lines = [HEADER.format(people=f"{settings.requirements_dir}/{settings.people_file}"), ""]
+    lines = [HEADER.format(people=f"{settings.requirements_dir}/{settings.people_file}")]
     for doc in sorted(project.documents, key=lambda d: d.path):
         roles = [doc.approver] + (
             [doc.owner] if settings.codeowners_include_owners and doc.owner != doc.approver else []
