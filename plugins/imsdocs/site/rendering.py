@@ -23,6 +23,7 @@ from ..model.people import Person
 from ..pipeline import Project
 from .escaping import plain
 from .links import Links, Pages
+from .references import link_references
 
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 ATTENTION_MARKER = "<!-- imsdocs:attention -->"
@@ -127,6 +128,10 @@ class Renderer:
         )
         self.shown = shown_standards(project.coverage, project.documents)
         self.published = [doc for doc in project.documents if project.published(doc)]
+        # The register lists every controlled document, the SoA included.
+        self.registered = self.published + [
+            d for d in (project.soa_document,) if d is not None and project.published(d)
+        ]
         self.withheld = frozenset(project.withheld)
         self._produced: dict[str, list[Document]] = {}
         for doc in self.published:
@@ -163,7 +168,7 @@ class Renderer:
                 self._render(
                     "register.html.j2",
                     pages.register,
-                    documents=documents,
+                    documents=self.registered,
                     withheld=len(self.project.documents) - len(documents),
                 ),
             ),
@@ -174,6 +179,15 @@ class Renderer:
                 f"Traceability matrix: {standard.catalogue.title}",
                 self._render("matrix.html.j2", uri, standard=standard),
             )
+        if self.project.mandatory:
+            groups = [
+                (standard, [s for s in self.project.mandatory if s.item.standard == standard.catalogue.key])
+                for standard in self.shown
+                if any(s.item.standard == standard.catalogue.key for s in self.project.mandatory)
+            ]
+            pages_out[pages.mandatory] = _page(
+                "Mandatory documented information", self._render("mandatory.html.j2", pages.mandatory, groups=groups)
+            )
         if self.project.topics:
             columns = integrated_columns(self.project.topics, self.shown)
             rows = [
@@ -183,9 +197,16 @@ class Renderer:
                 "Integrated view", self._render("integrated.html.j2", pages.integrated, columns=columns, rows=rows)
             )
         if self.project.soa is not None:
+            soa_document = self.project.soa_document
+            html = self._render("soa.html.j2", pages.soa, soa=self.project.soa)
+            if soa_document is not None:  # under document control: control block above, revision history below
+                html = Markup(
+                    self.document_header(soa_document)
+                    + html
+                    + f"\n\n## Revision history\n\n{REVISION_HISTORY_MARKER}\n"
+                )
             pages_out[pages.soa] = _page(
-                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}",
-                self._render("soa.html.j2", pages.soa, soa=self.project.soa),
+                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}", html
             )
         return pages_out
 
@@ -198,7 +219,8 @@ class Renderer:
             markdown = markdown.replace(SUMMARY_MARKER, f"\n{self._summary(origin).strip()}\n")
         if ATTENTION_MARKER in markdown:
             found = attention(self.published, self.project.controls)
-            html = self._render("attention.html.j2", origin, lists=found)
+            records = [r for r in self.project.records_due if r.document.src_uri not in self.withheld]
+            html = self._render("attention.html.j2", origin, lists=found, records=records)
             markdown = markdown.replace(ATTENTION_MARKER, f"\n{html.strip()}\n")
         return markdown
 
@@ -233,6 +255,17 @@ class Renderer:
             parts += ["## Attachments", self._render("attachments.html.j2", doc.src_uri, doc=doc)]
         parts += ["## Revision history", REVISION_HISTORY_MARKER]
         return "\n\n" + "\n\n".join(part.strip() for part in parts) + "\n"
+
+    def with_references(self, html: str, origin: str) -> str:
+        """A page's HTML with the ids it cites linked to the documents that hold them."""
+        links = Links(self.pages, origin, self.project.settings, self.withheld)
+
+        def href(doc: Document) -> str | None:
+            if doc.src_uri in self.withheld or doc.src_uri == origin:
+                return None
+            return links.href(doc.src_uri)
+
+        return link_references(html, self.project.references, href)
 
     def stamped(self, html: str) -> str:
         """A finished page with the build stamp at the end of its content, so a printout can be traced."""
