@@ -200,11 +200,9 @@ class Renderer:
             soa_document = self.project.soa_document
             html = self._render("soa.html.j2", pages.soa, soa=self.project.soa)
             if soa_document is not None:  # under document control: control block above, revision history below
-                html = Markup(
-                    self.document_header(soa_document)
-                    + html
-                    + f"\n\n## Revision history\n\n{REVISION_HISTORY_MARKER}\n"
-                )
+                history = f"\n\n## Revision history\n\n{REVISION_HISTORY_MARKER}\n"
+                parts = [self.document_header(soa_document), str(html), history]
+                html = Markup("".join(parts))  # joined as text: adding a str to Markup would escape it
             pages_out[pages.soa] = _page(
                 f"Statement of Applicability: {self.project.soa.standard.catalogue.title}", html
             )
