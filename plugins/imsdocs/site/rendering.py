@@ -111,9 +111,13 @@ class Formatter:
         return {ReviewState.OVERDUE: " (overdue)", ReviewState.DUE: " (due soon)"}.get(state, "")
 
 
-def _page(title: str, html: str) -> str:
-    """A generated page: its title as front matter (JSON is YAML), then the HTML."""
-    return f"---\ntitle: {json.dumps(plain(title))}\n---\n\n{html.strip()}\n"
+def _page(title: str, html: str, *, wide: bool = False) -> str:
+    """A generated page: its title as front matter (JSON is YAML), then the HTML.
+
+    The tables are the page: no table of contents beside them, and a wide table (the register, the
+    SoA) also takes the navigation's width, so that it fits a 1280-pixel window without scrolling."""
+    hide = '["navigation", "toc"]' if wide else '["toc"]'
+    return f"---\ntitle: {json.dumps(plain(title))}\nhide: {hide}\n---\n\n{html.strip()}\n"
 
 
 class Renderer:
@@ -171,6 +175,7 @@ class Renderer:
                     documents=self.registered,
                     withheld=len(self.project.documents) - len(documents),
                 ),
+                wide=True,
             ),
         }
         for standard in self.shown:
@@ -186,7 +191,9 @@ class Renderer:
                 if any(s.item.standard == standard.catalogue.key for s in self.project.mandatory)
             ]
             pages_out[pages.mandatory] = _page(
-                "Mandatory documented information", self._render("mandatory.html.j2", pages.mandatory, groups=groups)
+                "Mandatory documented information",
+                self._render("mandatory.html.j2", pages.mandatory, groups=groups),
+                wide=True,
             )
         if self.project.topics:
             columns = integrated_columns(self.project.topics, self.shown)
@@ -204,7 +211,7 @@ class Renderer:
                 parts = [self.document_header(soa_document), str(html), history]
                 html = Markup("".join(parts))  # joined as text: adding a str to Markup would escape it
             pages_out[pages.soa] = _page(
-                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}", html
+                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}", html, wide=True
             )
         return pages_out
 
