@@ -35,6 +35,13 @@ clauses:
 """
 
 
+# The SoA's own document control (the applicability file's `document:` block).
+SOA_DOCUMENT = (
+    "document: {id: SOA-001, title: Statement of Applicability, type: register, owner: IMS Manager, "
+    "approver: Managing Director, status: approved, review_interval: 12 months, classification: internal}\n"
+)
+
+
 def document(doc_id: str, claims: str, *, title: str = "Demo Policy", status: str = "approved", body: str = "") -> str:
     """Front matter and body of one controlled document claiming `claims` of demo:2024."""
     return textwrap.dedent(
@@ -116,7 +123,8 @@ def demo(tmp_path: Path) -> DemoProject:
     project.write("requirements_map/demo.yml", DEMO_CATALOGUE)
     project.write(
         "requirements_map/applicability.yml",
-        'demo:2024:\n  default_inclusion: {reasons: [risk], justification: "Treats assessed risks."}\n'
+        SOA_DOCUMENT
+        + 'demo:2024:\n  default_inclusion: {reasons: [risk], justification: "Treats assessed risks.", status: implemented}\n'
         '  excluded:\n    "A.1.2": {justification: "We have no premises of our own."}\n',
     )
     project.write("policies/scope.md", document("POL-001", '"4.1", "4.2"', title="Scope Statement"))

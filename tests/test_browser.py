@@ -211,3 +211,27 @@ def test_no_script_runs_from_hostile_values_on_any_page_or_in_search(page, hosti
     page.locator("input.md-search__input").press_sequentially("injected", delay=50)
     expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=30_000)
     assert page.evaluate("window.__pwned === undefined")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "compliance/statement-of-applicability/",
+        "compliance/matrix-iso27001-2022/",
+        "compliance/register/",
+        "compliance/documents/",
+        "compliance/integrated/",
+        "compliance/mandatory/",
+        "policies/access-control-policy/",
+    ],
+)
+def test_every_table_fits_a_1280_pixel_window_without_scrolling(page, base_url: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + path)  # the page fixture's viewport is 1280 wide
+    page.wait_for_load_state("networkidle")
+    widths = page.evaluate(
+        """() => Array.from(document.querySelectorAll('article table')).map(t => {
+             const box = t.closest('.md-typeset__scrollwrap') || t.parentElement;
+             return [box.scrollWidth, box.clientWidth];
+           })"""
+    )
+    assert widths and all(scroll <= client for scroll, client in widths), widths

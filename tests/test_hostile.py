@@ -92,7 +92,7 @@ def test_a_hostile_value_reads_as_text(hostile_site: Path, field: str, page: str
 def test_a_carriage_return_in_a_value_neither_cuts_a_table_nor_adds_a_heading(hostile_site: Path) -> None:
     register = (hostile_site / "compliance/register/index.html").read_text(encoding="utf-8")
     body = register[register.index("<tbody>") : register.index("</tbody>")]
-    assert body.count("<tr>") == 5  # every document
+    assert body.count("<tr>") == 6  # every document, and the SoA
     assert not [n for n in ("h1", "h2") if f'<{n} id="injected"' in register]
 
 
@@ -342,7 +342,7 @@ def classified(demo: DemoProject, level: str | None, extra: str = "") -> DemoPro
         .replace("type: policy", "type: record")
         .replace(
             "satisfies:",
-            "record: {produced_by: POL-001, retention: 6 years, location: here, access: board}\nsatisfies:",
+            "record: {produced_by: POL-001, retention: 6 years, location: here, access: board, as_at: 2026-01-05}\nsatisfies:",
         ),
     )
     demo.write(

@@ -145,7 +145,7 @@ def test_a_record_page_shows_its_revision_history_as_a_section_not_a_table_row(d
         .replace("type: policy", "type: record")
         .replace(
             "satisfies:\n  demo:2024: []",
-            "satisfies: {}\nrecord: {produced_by: POL-001, retention: 1 year, location: here, access: all}",
+            "satisfies: {}\nrecord: {produced_by: POL-001, retention: 1 year, location: here, access: all, as_at: 2026-01-05}",
         )
     )
     demo.write("records/log.md", record)

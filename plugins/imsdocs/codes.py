@@ -84,6 +84,37 @@ DOCUMENT_ID_DUPLICATE = declare("document-id-duplicate", E, "Two documents share
 LINK_BROKEN = declare(
     "link-broken", W, "A relative link in a document that leads to no file of the site.", adjustable=True
 )
+REFERENCE_UNKNOWN = declare(
+    "reference-unknown",
+    W,
+    "A document cites an id (POL-021, R-IS-03) that no document has and no record declares.",
+    adjustable=True,
+)
+DECLARED_ID_DUPLICATE = declare(
+    "declared-id-duplicate", E, "Two documents declare the same register entry, or one that is a document's id."
+)
+RECORD_UNDATED = declare(
+    "record-undated",
+    W,
+    "An approved record does not say when its activity took place (as_at or period).",
+    adjustable=True,
+)
+RECORD_STALE = declare(
+    "record-stale", W, "A recurring record is older than its period: the next one is due.", adjustable=True
+)
+MANDATORY_MISSING = declare(
+    "mandatory-missing",
+    W,
+    "Documented information an in-scope standard requires that no approved document provides.",
+    adjustable=True,
+)
+MANDATORY_TYPE = declare(
+    "mandatory-type",
+    W,
+    "A document provides an item of documented information but is not of a type that can be it.",
+    adjustable=True,
+)
+MANDATORY_UNKNOWN = declare("mandatory-unknown", E, "`provides` names no item of documented information.")
 CLAIM_DUPLICATE = declare("claim-duplicate", W, "A document claims the same clause twice.", adjustable=True)
 
 # -- applicability ---------------------------------------------------------------------------------------
@@ -92,6 +123,19 @@ APPLICABILITY_NOT_LEAF = declare(
 )
 APPLICABILITY_BOTH = declare("applicability-both", E, "A clause is both included and excluded.")
 INCLUSION_REASON = declare("inclusion-reason", E, "An inclusion without a reason, or with a reason not allowed.")
+INCLUSION_STATUS = declare("inclusion-status", E, "An implementation status or target date that is not allowed.")
+SOA_STATUS_MISSING = declare(
+    "soa-status-missing", W, "An applicable control of the SoA has no implementation status.", adjustable=True
+)
+SOA_PLANNED_OVERDUE = declare(
+    "soa-planned-overdue", W, "A control planned for a date that has passed (or planned with no date).", adjustable=True
+)
+SOA_UNCONTROLLED = declare(
+    "soa-uncontrolled",
+    W,
+    "The applicability file has no `document:` block: the SoA has no id, owner or approver.",
+    adjustable=True,
+)
 EXCLUSION_NOT_ALLOWED = declare("exclusion-not-allowed", E, "An exclusion of a clause that can never be excluded.")
 EXCLUSION_UNJUSTIFIED = declare("exclusion-unjustified", E, "An exclusion without a justification.")
 EXCLUSION_SCOPE_MISSING = declare(

@@ -222,6 +222,11 @@ class Settings:
         "File in `requirements_dir` with the topics the standards share (the integrated view).",
         _file_name,
     )
+    mandatory_file: str = _option(
+        "mandatory.yml",
+        "File in `requirements_dir` with the organisation's own items of mandatory documented information.",
+        _file_name,
+    )
     document_types: tuple[str, ...] = _option(DEFAULT_TYPES, "Allowed values of a document's `type`.", _texts)
     classifications: tuple[str, ...] = _option(
         DEFAULT_CLASSIFICATIONS, "Allowed values of a document's `classification`.", _texts

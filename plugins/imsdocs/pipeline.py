@@ -13,17 +13,21 @@ from dataclasses import dataclass, field
 
 from . import codes
 from .compliance.coverage import StandardCoverage, compute, gaps
-from .compliance.soa import StatementOfApplicability, statement_of_applicability
+from .compliance.mandatory import MandatoryStatus, load_mandatory, mandatory_status
+from .compliance.records import RecordDue, record_schedule
+from .compliance.soa import StatementOfApplicability, soa_checks, soa_page, statement_of_applicability
 from .diagnostics import Diagnostic, apply_checks, did_you_mean, has_errors
 from .history.document_control import Baseline, ControlPolicy, DocumentControl, document_controls
-from .history.reader import History, HistoryError, HistoryReader, resolve_commit
+from .history.reader import Change, History, HistoryError, HistoryReader, resolve_commit
 from .history.signatures import load_allowed_signers
 from .model.applicability import Applicability, check_scope_statements, claims_of_excluded, load_applicability
 from .model.catalogue import Catalogue, load_catalogue
 from .model.correspondence import SharedTopic, load_correspondence
-from .model.documents import Document, Schema, check_documents, read_document
+from .model.documents import Document, Schema, check_documents, document_from, read_document
 from .model.people import Person, load_people, resolve
+from .model.references import reference_targets, unknown_references
 from .model.sources import SourceFile, broken_links, check_attachments, compliance_dir_clashes, scan_sources
+from .model.yamlfile import Node
 from .options import Settings
 
 
@@ -69,7 +73,13 @@ class Project:
     topics: list[SharedTopic] = field(default_factory=list)
     coverage: dict[str, StandardCoverage] = field(default_factory=dict)
     soa: StatementOfApplicability | None = None
+    soa_document: Document | None = None
+    mandatory: list[MandatoryStatus] = field(
+        default_factory=list
+    )  # per in-scope standard, each required item  # the SoA under document control (the applicability file's `document:`)
     withheld: set[str] = field(default_factory=set)  # site paths of documents and attachments above publish_up_to
+    references: dict[str, Document] = field(default_factory=dict)  # citable id -> the document that holds it
+    records_due: list[RecordDue] = field(default_factory=list)  # recurring records overdue or due soon
     diagnostics: list[Diagnostic] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     history: History | None = None
@@ -101,7 +111,7 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     project = Project(settings)
     problems = project.diagnostics
     requirements = settings.root / settings.requirements_dir
-    special = {settings.applicability_file, settings.correspondence_file, settings.people_file}
+    special = {settings.applicability_file, settings.correspondence_file, settings.people_file, settings.mandatory_file}
     if settings.allowed_signers:
         special.add(settings.allowed_signers)
     conflicted: set[str] = set()
@@ -159,6 +169,9 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
             if document is not None:
                 project.documents.append(document)
     problems.extend(check_documents(project.documents, project.catalogues, skip=conflicted))
+    project.references, found = reference_targets(project.documents)
+    problems.extend(found)
+    problems.extend(unknown_references(project.documents, project.references))
     attached = {
         uri: (doc.id, doc.path, doc.lines.get("attachments", 1)) for doc in project.documents for uri in doc.attachments
     }
@@ -191,11 +204,57 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     in_scope = [k for k in settings.standards if k in project.catalogues]
     project.coverage = compute(project.catalogues, project.documents, project.applicability, in_scope)
     project.soa = statement_of_applicability(project.coverage)
+    if project.applicability.document is not None:
+        soa_document, found = document_from(
+            _without_satisfies(project.applicability.document), display, soa_page(settings.compliance_dir), schema
+        )
+        problems.extend(found)
+        if soa_document is not None and project.document(soa_document.id) is not None:
+            problems.append(
+                codes.DOCUMENT_ID_DUPLICATE(
+                    f"the SoA's id '{soa_document.id}' is also used by {project.document(soa_document.id).path}.",  # type: ignore[union-attr]
+                    display,
+                    project.applicability.document.line,
+                )
+            )
+        elif soa_document is not None:
+            project.soa_document = soa_document
+    elif project.soa is not None:
+        problems.append(
+            codes.SOA_UNCONTROLLED(
+                "the applicability file has no 'document:' block: the Statement of Applicability has no id, owner, "
+                "approver, version or approval.",
+                display,
+                1,
+                "Add document: {id: SOA-001, title: Statement of Applicability, type: register, owner: ..., "
+                "approver: ..., status: approved, review_interval: 12 months, classification: internal}.",
+            )
+        )
     problems.extend(gaps(project.coverage, display))
+    lists, found = load_mandatory(
+        requirements / settings.mandatory_file,
+        f"{settings.requirements_dir}/{settings.mandatory_file}",
+        project.catalogues,
+    )
+    problems.extend(found)
+    providers = [*project.documents, *([project.soa_document] if project.soa_document else [])]
+    project.mandatory, found = mandatory_status(lists, project.coverage, providers)
+    problems.extend(found)
     problems.extend(claims_of_excluded(project.applicability, project.documents, project.catalogues))
     _document_control(project, reader or HistoryReader(), serving)
     project.diagnostics = apply_checks(problems, settings.checks)
     return project
+
+
+def _without_satisfies(node: Node) -> Node:
+    """The SoA's document block as front matter: it claims no clause (it is the applicability itself)."""
+    if "satisfies" in node.value or not node.is_mapping:
+        return node
+    return Node(
+        {**node.value, "satisfies": Node({}, node.line)},
+        node.line,
+        key_lines={**node.key_lines, "satisfies": node.line},
+    )
 
 
 def _nearest(key: str, catalogues: dict[str, Catalogue]) -> str:
@@ -232,7 +291,8 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
         try:
             history = reader.read(
                 settings.root,
-                settings.sources,
+                # The requirements folder too: the SoA is controlled by the history of its files.
+                [*settings.sources, settings.requirements_dir],
                 settings.main_branch,
                 allowed_signers=signers.file if signers else None,
                 signatures=settings.signatures != "off",
@@ -280,7 +340,14 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
         settings.signatures == "require",
         int(now.timestamp()),
     )
-    project.controls, found = document_controls(project.documents, history, project.people, project.policy)
+    controlled = [*project.documents, *([project.soa_document] if project.soa_document else [])]
+    project.controls, found = document_controls(
+        controlled, history, project.people, project.policy, changes=_soa_changes(project, history)
+    )
+    problems.extend(found)
+    if project.soa is not None:
+        problems.extend(soa_checks(project.soa, now.date(), project.applicability.path))
+    project.records_due, found = record_schedule(project.documents, now.date(), settings.review_due_within_days)
     problems.extend(found)
     if history is not None:
         for doc in project.documents:
@@ -291,6 +358,17 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
                         doc.path,
                     )
                 )
+
+
+def _soa_changes(project: Project, history: History | None) -> dict[str, list[Change]]:
+    """The SoA's accepted changes: those of the applicability file and of its standard's catalogue, merged."""
+    if history is None or project.soa_document is None or project.soa is None:
+        return {}
+    merged: dict[str, Change] = {}
+    for path in (project.soa.standard.catalogue.path, project.applicability.path):
+        for change in history.of(path):
+            merged[change.commit.sha] = change  # a commit touching both counts once (as the applicability file)
+    return {project.soa_document.id: sorted(merged.values(), key=lambda c: c.commit.sequence)}
 
 
 def resolve_baseline(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .. import codes
@@ -307,19 +307,28 @@ def date_checks(history: History, policy: ControlPolicy) -> list[Diagnostic]:
 
 
 def document_controls(
-    documents: Sequence[Document], history: History | None, people: Sequence[Person], policy: ControlPolicy
+    documents: Sequence[Document],
+    history: History | None,
+    people: Sequence[Person],
+    policy: ControlPolicy,
+    *,
+    changes: Mapping[str, Sequence[Change]] | None = None,
 ) -> tuple[dict[str, DocumentControl], list[Diagnostic]]:
-    """Every document's control record (by document id) and the warnings on it."""
+    """Every document's control record (by document id) and the warnings on it.
+
+    `changes`: accepted changes given for a document (by id) instead of its file's (the SoA's are its files')."""
     controls: dict[str, DocumentControl] = {}
     problems: list[Diagnostic] = []
     for doc in documents:
-        working, proposed, changes = None, False, []
+        working, proposed, accepted = None, False, []
         if history is not None:
             working = history.uncommitted.get(doc.path)
             proposed = doc.path in history.proposed
             # A document renamed on this branch has its accepted history under its name on the main branch.
-            changes = history.of(history.proposed.get(doc.path) or doc.path)
-        control, found = control_for(doc, changes, people, policy)
+            accepted = history.of(history.proposed.get(doc.path) or doc.path)
+            found_changes = (changes or {}).get(doc.id)
+            accepted = list(found_changes) if found_changes is not None else accepted
+        control, found = control_for(doc, accepted, people, policy)
         state = review_state(control, policy.today, policy.due_within_days)
         controls[doc.id] = DocumentControl(
             control.revisions, control.next_review, working, proposed, state, history is not None

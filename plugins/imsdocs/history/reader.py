@@ -93,6 +93,7 @@ class Change:
     path: str  # the document's path in this commit
     blob: str  # the git object id of the document's content after the change
     renamed_only: bool = False  # moved without a content change (R100): same version
+    moved_from: str | None = None  # the path before this change, when the change moved the document
 
 
 @dataclass
@@ -558,8 +559,9 @@ def _replay(
             else:
                 key = identities.get(new) or (next_identity := next_identity + 1)
             identities[new] = key
+            moved = _strip(old, relative) if kind == "R" else None
             by_identity.setdefault(key, []).append(
-                Change(commit, _strip(new, relative), blob, kind == "R" and unchanged)
+                Change(commit, _strip(new, relative), blob, kind == "R" and unchanged, moved)
             )
     for path, key in identities.items():
         history.changes[_strip(path, relative)] = by_identity[key]

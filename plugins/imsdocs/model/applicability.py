@@ -6,6 +6,7 @@ statement names a real document, and that no document claims an excluded clause.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,18 +18,25 @@ from .documents import Document
 from .yamlfile import Node, load_yaml_file, unknown_keys
 
 REASONS = ("risk", "legal", "contractual", "business")
+STATUSES = ("implemented", "partially implemented", "planned", "not implemented")
 STANDARD_KEYS = ("default_inclusion", "included", "excluded")
-INCLUSION_KEYS = ("reasons", "justification")
+INCLUSION_KEYS = ("reasons", "justification", "status", "target", "risk")
+DOCUMENT_KEY = "document"  # the SoA's own document control: id, title, owner, approver, ...
 EXCLUSION_KEYS = ("justification", "scope_statement")
 EXAMPLE = 'iso27001:2022:\n  excluded:\n    "A.7.12": {justification: "..."}'
 
 
 @dataclass(frozen=True)
 class Inclusion:
-    """Why a control applies: its reasons (risk, legal, contractual, business) and a justification."""
+    """Why a control applies (reasons and justification), how far it is implemented, and the risks or
+    treatment actions behind it."""
 
     reasons: tuple[str, ...]
     justification: str
+    status: str | None = None  # one of STATUSES
+    target: datetime.date | None = None  # when a planned control is to be in place
+    risks: tuple[str, ...] = ()  # e.g. R-IS-03, T-05
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,10 +63,12 @@ class StandardApplicability:
 
 @dataclass
 class Applicability:
-    """The applicability file: per standard key, its exclusions and inclusions."""
+    """The applicability file: per standard key, its exclusions and inclusions; and the SoA's own
+    document-control fields (its `document:` block), read as a document's front matter is."""
 
     path: str
     standards: dict[str, StandardApplicability] = field(default_factory=dict)
+    document: Node | None = None
 
     def for_standard(self, key: str) -> StandardApplicability:
         return self.standards.get(key, StandardApplicability())
@@ -80,6 +90,9 @@ def load_applicability(
     if root is None:
         return result, problems
     for key, node in root.value.items():
+        if key == DOCUMENT_KEY:
+            result.document = node
+            continue
         if key in skip:
             continue
         catalogue = catalogues.get(key)
@@ -170,7 +183,7 @@ def _entries(
     return entries
 
 
-def _inclusion(node: Node, path: str, problems: list[Diagnostic]) -> Inclusion:
+def _inclusion(node: Node, path: str, problems: list[Diagnostic], *, default: bool = False) -> Inclusion:
     if not node.is_mapping:
         problems.append(codes.YAML_SHAPE("expected reasons: [...] and justification: ...", path, node.line))
         return Inclusion((), "")
@@ -195,8 +208,35 @@ def _inclusion(node: Node, path: str, problems: list[Diagnostic]) -> Inclusion:
                 "an inclusion needs at least one reason.", path, node.line, f"Use {', '.join(REASONS)}."
             )
         )
-    justification = node.value.get("justification")
-    return Inclusion(tuple(reasons), justification.text() if justification is not None else "")
+    fields = node.value
+    status = fields["status"].text() if "status" in fields else None
+    if status is not None and status not in STATUSES:
+        problems.append(
+            codes.INCLUSION_STATUS(
+                f"status '{status}' is not one of: {', '.join(STATUSES)}.",
+                path,
+                fields["status"].line,
+                did_you_mean(status, STATUSES),
+            )
+        )
+        status = None
+    target = fields["target"].value if "target" in fields else None
+    if target is not None and not (isinstance(target, datetime.date) and not isinstance(target, datetime.datetime)):
+        problems.append(codes.INCLUSION_STATUS("'target' must be a date (YYYY-MM-DD).", path, fields["target"].line))
+        target = None
+    risk = fields.get("risk")
+    risks = tuple(
+        item.text() for item in (risk.value if risk is not None and risk.is_sequence else [risk] if risk else [])
+    )
+    justification = fields.get("justification")
+    return Inclusion(
+        tuple(reasons),
+        justification.text() if justification is not None else "",
+        status,
+        target,
+        tuple(r for r in risks if r),
+        node.line,
+    )
 
 
 def _exclusion(

@@ -31,10 +31,21 @@ class DocumentStatus(enum.StrEnum):
 
 _STATUSES = tuple(s.value for s in DocumentStatus)
 REQUIRED_KEYS = ("id", "title", "type", "owner", "approver", "status", "review_interval", "classification", "satisfies")
-OPTIONAL_KEYS = ("record", "last_reviewed", "extra", "attachments")
+OPTIONAL_KEYS = ("record", "last_reviewed", "extra", "attachments", "provides", "location", "declares")
 # Keys MkDocs and mkdocs-material read from front matter; allowed so that pages can still use them.
 THEME_KEYS = ("hide", "template", "icon", "tags", "search", "description", "subtitle", "comments", "social")
 RECORD_KEYS = ("produced_by", "retention", "location", "access")
+RECORD_DATES = ("as_at", "period", "recurs")
+RECURRENCE_WORDS = {
+    "monthly": (1, "month"),
+    "quarterly": (3, "month"),
+    "half-yearly": (6, "month"),
+    "yearly": (1, "year"),
+    "annually": (1, "year"),
+    "weekly": (1, "week"),
+}
+# A reference to a controlled item in a body's text: POL-021, REC-001, R-IS-03, NC-2026-011, T-05.
+REFERENCE = re.compile(r"(?<![\w./-])([A-Z]{1,6}(?:-[A-Z]{1,6})*(?:-\d{1,5})+)(?![\w/-])")
 HIDE_VALUES = ("navigation", "toc", "footer", "feedback", "tags", "path")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9_-]+\.html$")
 _ICON = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)+$")
@@ -65,13 +76,17 @@ class ReviewInterval:
 
 @dataclass(frozen=True)
 class RecordControl:
-    """How a record is kept: what produced it, how long, where, and who may see it."""
+    """How a record is kept: what produced it, how long, where, and who may see it; when it was made and
+    how often it must be made again."""
 
     produced_by: str
     retention: str
     location: str
     access: str
     line: int
+    as_at: datetime.date | None = None  # the day of the activity it evidences (or the end of its period)
+    period_from: datetime.date | None = None
+    recurs: ReviewInterval | None = None  # e.g. every 3 months: a newer record is due after that
 
 
 @dataclass(eq=False)
@@ -94,6 +109,10 @@ class Document:
     last_reviewed: datetime.date | None = None
     attachments: tuple[str, ...] = ()  # files published with the document: site paths like its own
     links: tuple[tuple[str, int], ...] = ()  # relative links in the body (target, file line), code blocks skipped
+    references: tuple[tuple[str, int], ...] = ()  # ids cited in the body (POL-021, R-IS-03), with their lines
+    provides: tuple[str, ...] = ()  # mandatory documented information it is: "iso27001:2022/risk-treatment-plan"
+    location: str = ""  # where the item is held when it is not this page's text (another tool)
+    declares: tuple[str, ...] = ()  # register entries this document is the home of (risks, nonconformities)
 
     @property
     def counts_for_coverage(self) -> bool:
@@ -150,14 +169,38 @@ def read_document(file: Path, path: str, src_uri: str, schema: Schema) -> tuple[
         return None, [codes.YAML_SYNTAX(f"front matter is {exc.message}", path, exc.line, "Fix the YAML syntax.")]
     if root is None or not root.is_mapping:
         return None, [codes.FRONT_MATTER_SHAPE("front matter must be a mapping of fields.", path, 2)]
-    document, problems = _document_from(root, path, src_uri, schema)
+    document, problems = document_from(root, path, src_uri, schema)
     if document is not None:
         document.links = tuple(body_links(parts[1], parts[2]))
+        document.references = tuple(body_references(parts[1], parts[2]))
     return document, problems
 
 
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def _outside_code(body: str, first_line: int) -> list[tuple[int, str]]:
+    """The lines of a Markdown body that are not in fenced code, with their file line numbers."""
+    found = []
+    fence = ""
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        marker = _FENCE.match(line)
+        if marker and (not fence or marker.group(1)[0] == fence[0]):
+            fence = "" if fence else marker.group(1)
+            continue
+        if not fence:
+            found.append((number, re.sub(r"`[^`]*`", "", line)))  # inline code is no reference either
+    return found
+
+
+def body_references(body: str, first_line: int) -> list[tuple[str, int]]:
+    """Ids of the form POL-021, R-IS-03, NC-2026-011 cited in the body's text (not in code)."""
+    return [
+        (match.group(1), number)
+        for number, line in _outside_code(body, first_line)
+        for match in REFERENCE.finditer(line)
+    ]
 
 
 def body_links(body: str, first_line: int) -> list[tuple[str, int]]:
@@ -178,7 +221,8 @@ def body_links(body: str, first_line: int) -> list[tuple[str, int]]:
     return found
 
 
-def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
+def document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
+    """A document from its fields (front matter, or the SoA's `document:` block), and the problems with them."""
     problems: list[Diagnostic] = []
     fields = root.value
     known = REQUIRED_KEYS + OPTIONAL_KEYS + THEME_KEYS
@@ -247,6 +291,9 @@ def _document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple
         record=_record(fields.get("record"), path, problems),
         last_reviewed=_date(fields.get("last_reviewed"), path, problems),
         attachments=_attachments(fields.get("attachments"), path, problems),
+        provides=_texts(fields.get("provides"), "provides", path, problems),
+        location=fields["location"].text() if "location" in fields else "",
+        declares=_texts(fields.get("declares"), "declares", path, problems),
     )
     _theme_keys(fields, path, problems)
     if document.type == "record" and document.record is None:
@@ -276,13 +323,13 @@ def _interval(node: Node, path: str, problems: list[Diagnostic]) -> ReviewInterv
     return ReviewInterval(int(match.group(1)), match.group(2))
 
 
-def _date(node: Node | None, path: str, problems: list[Diagnostic]) -> datetime.date | None:
+def _date(node: Node | None, path: str, problems: list[Diagnostic], key: str = "last_reviewed") -> datetime.date | None:
     if node is None or node.value is None:
         return None
     if isinstance(node.value, datetime.date) and not isinstance(node.value, datetime.datetime):
         return node.value
     problems.append(
-        codes.FRONT_MATTER_VALUE(f"'last_reviewed' {node.raw!r} is not a date.", path, node.line, "Write YYYY-MM-DD.")
+        codes.FRONT_MATTER_VALUE(f"'{key}' {node.raw!r} is not a date.", path, node.line, "Write YYYY-MM-DD.")
     )
     return None
 
@@ -313,6 +360,16 @@ def _claims(node: Node, path: str, problems: list[Diagnostic]) -> list[Claim]:
             elif clause_id is not None:
                 claims.append(Claim(standard, clause_id, item.line if item.line else line))
     return claims
+
+
+def _texts(node: Node | None, key: str, path: str, problems: list[Diagnostic]) -> tuple[str, ...]:
+    if node is None or node.value is None:
+        return ()
+    items = node.value if node.is_sequence else [node]
+    if not all(item.text() for item in items):
+        problems.append(codes.FRONT_MATTER_VALUE(f"'{key}' must be a list of texts.", path, node.line))
+        return ()
+    return tuple(item.text() for item in items)
 
 
 def _attachments(node: Node | None, path: str, problems: list[Diagnostic]) -> tuple[str, ...]:
@@ -385,8 +442,8 @@ def _record(node: Node | None, path: str, problems: list[Diagnostic]) -> RecordC
             codes.RECORD_CONTROL("'record' must be a mapping.", path, node.line, f"Give {', '.join(RECORD_KEYS)}.")
         )
         return None
-    problems.extend(unknown_keys(node, RECORD_KEYS, path, " in the record block"))
-    values = {}
+    problems.extend(unknown_keys(node, RECORD_KEYS + RECORD_DATES, path, " in the record block"))
+    values: dict[str, str] = {}
     for key in RECORD_KEYS:
         value = node.value.get(key)
         if value is None or not value.text():
@@ -394,7 +451,53 @@ def _record(node: Node | None, path: str, problems: list[Diagnostic]) -> RecordC
             values[key] = ""
         else:
             values[key] = value.text()
-    return RecordControl(line=node.line, **values)
+    as_at, period_from = _record_dates(node, path, problems)
+    recurs = _recurrence(node.value.get("recurs"), path, problems)
+    return RecordControl(line=node.line, as_at=as_at, period_from=period_from, recurs=recurs, **values)
+
+
+def _record_dates(
+    node: Node, path: str, problems: list[Diagnostic]
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """`as_at: 2026-10-30`, or `period: {from: 2026-07-01, to: 2026-09-30}` (as at its end)."""
+    fields = node.value
+    if "as_at" in fields and "period" in fields:
+        problems.append(codes.RECORD_CONTROL("give 'as_at' or 'period', not both.", path, fields["period"].line))
+        return None, None
+    if "as_at" in fields:
+        day = _date(fields["as_at"], path, problems, "as_at")
+        return day, None
+    if "period" in fields:
+        period = fields["period"]
+        if not period.is_mapping or set(period.value) != {"from", "to"}:
+            problems.append(codes.RECORD_CONTROL("'period' must be {from: <date>, to: <date>}.", path, period.line))
+            return None, None
+        start = _date(period.value["from"], path, problems, "period from")
+        end = _date(period.value["to"], path, problems, "period to")
+        if start and end and end < start:
+            problems.append(codes.RECORD_CONTROL("the period ends before it starts.", path, period.line))
+        return end, start
+    return None, None
+
+
+def _recurrence(node: Node | None, path: str, problems: list[Diagnostic]) -> ReviewInterval | None:
+    if node is None:
+        return None
+    text = node.text().lower()
+    if text in RECURRENCE_WORDS:
+        return ReviewInterval(*RECURRENCE_WORDS[text])
+    match = INTERVAL_PATTERN.match(text)
+    if match is None or int(match.group(1)) == 0:
+        problems.append(
+            codes.RECORD_CONTROL(
+                f"recurs {node.raw!r} is not a period.",
+                path,
+                node.line,
+                f"Write one of {', '.join(RECURRENCE_WORDS)}, or a number and a unit such as '3 months'.",
+            )
+        )
+        return None
+    return ReviewInterval(int(match.group(1)), match.group(2))
 
 
 def check_documents(

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from ..compliance.soa import soa_page
 from ..history.document_control import Revision
 from ..model.documents import Document
 from ..model.sources import site_path
@@ -51,11 +52,15 @@ class Pages:
 
     @property
     def soa(self) -> str:
-        return f"{self.compliance_dir}/statement-of-applicability.md"
+        return soa_page(self.compliance_dir)
 
     @property
     def register(self) -> str:
         return f"{self.compliance_dir}/register.md"
+
+    @property
+    def mandatory(self) -> str:
+        return f"{self.compliance_dir}/mandatory.md"
 
 
 @dataclass(frozen=True)

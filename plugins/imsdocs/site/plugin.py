@@ -87,6 +87,8 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         self.project = project
         self.renderer = Renderer(self.project)
         self.by_uri = {doc.src_uri: doc for doc in self.project.documents}
+        if self.project.soa_document is not None:  # the SoA page gets its control block and history too
+            self.by_uri[self.project.soa_document.src_uri] = self.project.soa_document
         self.warnings = [d for d in project.diagnostics if d.severity is Severity.WARNING]
         _log(self.project.diagnostics)
 
@@ -113,7 +115,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
             page.meta["tags"] = [html.escape(plain(str(tag))) for tag in page.meta["tags"]]
         uri = page.file.src_uri
         document = self.by_uri.get(uri)
-        if document is not None:
+        if document is not None and document is not self.project.soa_document:
             # mkdocs-material reads `status` as its own page-status badge; ours means something else.
             page.meta.pop("status", None)
             if self.project.settings.search_excluded(document.classification):
@@ -125,6 +127,11 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         if self.serve_errors:
             markdown = _error_banner(self.serve_errors, uri) + markdown
         return self.renderer.expand_markers(markdown, uri)
+
+    # Ids cited in the text (POL-021, R-IS-03) link to the document that holds them: in the HTML, so
+    # only running text is touched, never code, headings or existing links.
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return self.renderer.with_references(html, page.file.src_uri)
 
     # The control block and revision history go into the finished page: neither Markdown nor the
     # search index (where every page would match "approved" or "Version") has to parse them.

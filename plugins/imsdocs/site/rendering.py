@@ -23,6 +23,7 @@ from ..model.people import Person
 from ..pipeline import Project
 from .escaping import plain
 from .links import Links, Pages
+from .references import link_references
 
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 ATTENTION_MARKER = "<!-- imsdocs:attention -->"
@@ -110,9 +111,13 @@ class Formatter:
         return {ReviewState.OVERDUE: " (overdue)", ReviewState.DUE: " (due soon)"}.get(state, "")
 
 
-def _page(title: str, html: str) -> str:
-    """A generated page: its title as front matter (JSON is YAML), then the HTML."""
-    return f"---\ntitle: {json.dumps(plain(title))}\n---\n\n{html.strip()}\n"
+def _page(title: str, html: str, *, wide: bool = False) -> str:
+    """A generated page: its title as front matter (JSON is YAML), then the HTML.
+
+    The tables are the page: no table of contents beside them, and a wide table (the register, the
+    SoA) also takes the navigation's width, so that it fits a 1280-pixel window without scrolling."""
+    hide = '["navigation", "toc"]' if wide else '["toc"]'
+    return f"---\ntitle: {json.dumps(plain(title))}\nhide: {hide}\n---\n\n{html.strip()}\n"
 
 
 class Renderer:
@@ -127,6 +132,10 @@ class Renderer:
         )
         self.shown = shown_standards(project.coverage, project.documents)
         self.published = [doc for doc in project.documents if project.published(doc)]
+        # The register lists every controlled document, the SoA included.
+        self.registered = self.published + [
+            d for d in (project.soa_document,) if d is not None and project.published(d)
+        ]
         self.withheld = frozenset(project.withheld)
         self._produced: dict[str, list[Document]] = {}
         for doc in self.published:
@@ -163,9 +172,10 @@ class Renderer:
                 self._render(
                     "register.html.j2",
                     pages.register,
-                    documents=documents,
+                    documents=self.registered,
                     withheld=len(self.project.documents) - len(documents),
                 ),
+                wide=True,
             ),
         }
         for standard in self.shown:
@@ -173,6 +183,17 @@ class Renderer:
             pages_out[uri] = _page(
                 f"Traceability matrix: {standard.catalogue.title}",
                 self._render("matrix.html.j2", uri, standard=standard),
+            )
+        if self.project.mandatory:
+            groups = [
+                (standard, [s for s in self.project.mandatory if s.item.standard == standard.catalogue.key])
+                for standard in self.shown
+                if any(s.item.standard == standard.catalogue.key for s in self.project.mandatory)
+            ]
+            pages_out[pages.mandatory] = _page(
+                "Mandatory documented information",
+                self._render("mandatory.html.j2", pages.mandatory, groups=groups),
+                wide=True,
             )
         if self.project.topics:
             columns = integrated_columns(self.project.topics, self.shown)
@@ -183,9 +204,14 @@ class Renderer:
                 "Integrated view", self._render("integrated.html.j2", pages.integrated, columns=columns, rows=rows)
             )
         if self.project.soa is not None:
+            soa_document = self.project.soa_document
+            html = self._render("soa.html.j2", pages.soa, soa=self.project.soa)
+            if soa_document is not None:  # under document control: control block above, revision history below
+                history = f"\n\n## Revision history\n\n{REVISION_HISTORY_MARKER}\n"
+                parts = [self.document_header(soa_document), str(html), history]
+                html = Markup("".join(parts))  # joined as text: adding a str to Markup would escape it
             pages_out[pages.soa] = _page(
-                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}",
-                self._render("soa.html.j2", pages.soa, soa=self.project.soa),
+                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}", html, wide=True
             )
         return pages_out
 
@@ -198,7 +224,8 @@ class Renderer:
             markdown = markdown.replace(SUMMARY_MARKER, f"\n{self._summary(origin).strip()}\n")
         if ATTENTION_MARKER in markdown:
             found = attention(self.published, self.project.controls)
-            html = self._render("attention.html.j2", origin, lists=found)
+            records = [r for r in self.project.records_due if r.document.src_uri not in self.withheld]
+            html = self._render("attention.html.j2", origin, lists=found, records=records)
             markdown = markdown.replace(ATTENTION_MARKER, f"\n{html.strip()}\n")
         return markdown
 
@@ -233,6 +260,17 @@ class Renderer:
             parts += ["## Attachments", self._render("attachments.html.j2", doc.src_uri, doc=doc)]
         parts += ["## Revision history", REVISION_HISTORY_MARKER]
         return "\n\n" + "\n\n".join(part.strip() for part in parts) + "\n"
+
+    def with_references(self, html: str, origin: str) -> str:
+        """A page's HTML with the ids it cites linked to the documents that hold them."""
+        links = Links(self.pages, origin, self.project.settings, self.withheld)
+
+        def href(doc: Document) -> str | None:
+            if doc.src_uri in self.withheld or doc.src_uri == origin:
+                return None
+            return links.href(doc.src_uri)
+
+        return link_references(html, self.project.references, href)
 
     def stamped(self, html: str) -> str:
         """A finished page with the build stamp at the end of its content, so a printout can be traced."""
