@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imsdocs import Catalogue, Diagnostic, Exclusion, Severity, load_catalogue
+from imsdocs import Catalogue, Diagnostic, Exclusion, Severity, load_catalogue, migration_map
 
 PROJECT = Path(__file__).resolve().parent.parent
-SHIPPED = PROJECT / "requirements_map"
+SHIPPED = PROJECT / "plugins" / "imsdocs" / "data" / "catalogues"  # package data: every project gets them
 # Reference catalogues beside the project; a user's clone has none, so the comparison skips there.
 REFERENCE = PROJECT.parent / "shared" / "reference"
 
@@ -236,6 +236,7 @@ def test_iso9001_has_91_entries_excludable_only_through_the_scope() -> None:
         ("iso27001_2022.yml", "iso27001_2022.yaml"),
         ("iso20000-1_2018.yml", "iso20000_1_2018.yaml"),
         ("iso9001_2015.yml", "iso9001_2015.yaml"),
+        ("iso27001_2013.yml", "iso27001_2013_annexA.yaml"),
     ],
 )
 def test_shipped_ids_titles_and_parents_equal_the_reference(name: str, reference: str) -> None:
@@ -246,6 +247,36 @@ def test_shipped_ids_titles_and_parents_equal_the_reference(name: str, reference
     ]
 
 
+def test_the_2013_annex_a_ships_with_its_map_to_2022() -> None:
+    old, new = shipped("iso27001_2013.yml"), shipped("iso27001_2022.yml")
+    assert (old.key, len([c for c in old.clauses if c.count(".") == 3])) == ("iso27001:2013", 114)
+    mapping = migration_map()
+    assert sorted(mapping) == sorted(c for c in old.clauses if c.count(".") == 3)
+    assert all(target in new and new.is_leaf(target) for targets in mapping.values() for target in targets)
+    assert mapping["A.18.2.3"] == ("A.5.36", "A.8.8")  # one 2013 control became two
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"no reference mapping at {REFERENCE}")
+def test_the_shipped_map_equals_the_reference_mapping() -> None:
+    expected = yaml.safe_load((REFERENCE / "map_27001_2013_to_2022.yaml").read_text(encoding="utf-8"))
+    assert migration_map() == {row["from"]: tuple(row["to"]) for row in expected["annex_a_2013_to_2022"]}
+
+
 def test_a_second_clauses_list_is_an_error_not_a_silently_emptied_catalogue(tmp_path: Path) -> None:
     text = entries('{id: "4", title: "Context", parent: null}') + "clauses: []\n"
     the_error(tmp_path, text, 6, "invalid YAML: 'clauses' is given twice (first on line 4)")
+
+
+def test_a_project_catalogue_that_replaces_a_shipped_one_is_named(tmp_path: Path) -> None:
+    from imsdocs import Settings, load_project
+
+    (tmp_path / "requirements_map").mkdir()
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "requirements_map/mine.yml").write_text((SHIPPED / "iso9001_2015.yml").read_text(), encoding="utf-8")
+    project = load_project(Settings(root=tmp_path, standards=("iso27001:2022",), sources=("policies",), history=False))
+    assert [d.render() for d in project.diagnostics if d.code == "catalogue-overridden"] == [
+        "requirements_map/mine.yml:1: this file replaces the catalogue of 'iso9001:2015' that ships with imsdocs. "
+        "Remove the file to use the shipped catalogue, or lower this check if the change is deliberate. "
+        "[catalogue-overridden]"
+    ]
+    assert project.catalogues["iso27001:2022"].path == "imsdocs:catalogues/iso27001_2022.yml"  # shipped, no copy

@@ -31,7 +31,7 @@ from .history.reader import (
     pull_request_number,
     read_history,
 )
-from .model.catalogue import Catalogue, Clause, Exclusion, load_catalogue
+from .model.catalogue import Catalogue, Clause, Exclusion, load_catalogue, migration_map, shipped_catalogues
 from .model.documents import Claim, Document, DocumentStatus, ReviewInterval, Schema, check_documents, read_document
 from .model.people import Person
 from .options import DEFAULT_CLASSIFICATIONS, DEFAULT_TYPES, Settings, option_docs, parse_options, read_mkdocs_yml
@@ -79,6 +79,8 @@ __all__ = [
     "control_for",
     "load_catalogue",
     "load_project",
+    "migration_map",
+    "shipped_catalogues",
     "option_docs",
     "parse_options",
     "pull_request_number",

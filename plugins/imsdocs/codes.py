@@ -28,7 +28,9 @@ YAML_SYNTAX = declare("yaml-syntax", E, "A YAML file or front matter is not vali
 YAML_SHAPE = declare("yaml-shape", E, "A YAML file's top level is not the mapping or list it must be.")
 KEY_UNKNOWN = declare("key-unknown", E, "A key that the file's format does not have (did you mean).")
 KEY_MISSING = declare("key-missing", E, "A required key is missing.")
-REQUIREMENTS_MISSING = declare("requirements-missing", E, "The folder with the clause catalogues does not exist.")
+REQUIREMENTS_MISSING = declare(
+    "requirements-missing", E, "The requirements folder (applicability, people) does not exist."
+)
 SOURCE_MISSING = declare("source-missing", E, "A document folder named in `sources` does not exist.")
 SOURCE_SYMLINK = declare("source-symlink", E, "A symbolic link in the document folders (its content is not under git).")
 SOURCE_NOT_FILE = declare(
@@ -50,6 +52,9 @@ FILE_TOO_LARGE = declare(
 CATALOGUE_SHAPE = declare("catalogue-shape", E, "A catalogue entry or its `clauses` list has the wrong shape.")
 CATALOGUE_VALUE = declare("catalogue-value", E, "A catalogue's `standard`, `title` or a clause title is not text.")
 CATALOGUE_EXCLUSION = declare("catalogue-exclusion", E, "An `exclusion` value other than never, justified or scope.")
+CATALOGUE_OVERRIDDEN = declare(
+    "catalogue-overridden", W, "A catalogue in requirements_map replaces one that ships with imsdocs.", adjustable=True
+)
 STANDARD_DUPLICATE = declare("standard-duplicate", E, "Two catalogue files define the same standard key.")
 CLAUSE_DUPLICATE = declare("clause-duplicate", E, "A catalogue defines a clause ID twice.")
 CLAUSE_PARENT = declare("clause-parent", E, "A clause names a parent that the catalogue does not define.")

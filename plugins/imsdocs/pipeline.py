@@ -6,10 +6,12 @@ The MkDocs plugin and the CLI both call `load_project`; neither adds rules of it
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib.metadata
 import os
 import zoneinfo
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import codes
 from .compliance.coverage import StandardCoverage, compute, gaps
@@ -21,7 +23,7 @@ from .history.document_control import Baseline, ControlPolicy, DocumentControl, 
 from .history.reader import Change, History, HistoryError, HistoryReader, resolve_commit
 from .history.signatures import load_allowed_signers
 from .model.applicability import Applicability, check_scope_statements, claims_of_excluded, load_applicability
-from .model.catalogue import Catalogue, load_catalogue
+from .model.catalogue import Catalogue, load_catalogue, shipped_catalogues
 from .model.correspondence import SharedTopic, load_correspondence
 from .model.documents import Document, Schema, check_documents, document_from, read_document
 from .model.people import Person, load_people, resolve
@@ -116,35 +118,7 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
         special.add(settings.allowed_signers)
     conflicted: set[str] = set()
 
-    if not requirements.is_dir():
-        problems.append(
-            codes.REQUIREMENTS_MISSING(
-                f"the folder '{settings.requirements_dir}' with the clause catalogues does not exist."
-            )
-        )
-    else:
-        for file in sorted(requirements.glob("*.y*ml")):
-            if file.name in special:
-                continue
-            display = file.relative_to(settings.root).as_posix()
-            catalogue, found = load_catalogue(file, display)
-            problems.extend(found)
-            if catalogue is None:
-                continue
-            if catalogue.key in project.catalogues:
-                # Either file may be the genuine one: name both, and check no claim against either.
-                first = project.catalogues[catalogue.key]
-                problems.append(
-                    codes.STANDARD_DUPLICATE(
-                        f"standard '{catalogue.key}' is defined by both {first.path} and {display}.",
-                        display,
-                        1,
-                        hint="Keep one file per standard edition; give the other its own 'standard' key.",
-                    )
-                )
-                conflicted.add(catalogue.key)
-                continue
-            project.catalogues[catalogue.key] = catalogue
+    problems.extend(_catalogues(project, requirements, special, conflicted))
 
     for key in settings.standards:
         if key not in project.catalogues:
@@ -244,6 +218,65 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     _document_control(project, reader or HistoryReader(), serving)
     project.diagnostics = apply_checks(problems, settings.checks)
     return project
+
+
+def _catalogues(project: Project, requirements: Path, special: set[str], conflicted: set[str]) -> list[Diagnostic]:
+    """The shipped catalogues, then the project's: a project file adds a standard or overrides a shipped one."""
+    settings = project.settings
+    problems: list[Diagnostic] = []
+    shipped = shipped_catalogues()
+    for key, (file, display) in shipped.items():
+        catalogue, found = _cached_catalogue(file, display)
+        problems.extend(found)
+        if catalogue is not None:
+            project.catalogues[key] = catalogue
+    if not requirements.is_dir():
+        problems.append(
+            codes.REQUIREMENTS_MISSING(
+                f"the folder '{settings.requirements_dir}' with the applicability file does not exist."
+            )
+        )
+        return problems
+    own: dict[str, str] = {}
+    for file in sorted(requirements.glob("*.y*ml")):
+        if file.name in special:
+            continue
+        display = file.relative_to(settings.root).as_posix()
+        catalogue, errors = load_catalogue(file, display)
+        problems.extend(errors)
+        if catalogue is None:
+            continue
+        if catalogue.key in own:
+            # Either file may be the genuine one: name both, and check no claim against either.
+            problems.append(
+                codes.STANDARD_DUPLICATE(
+                    f"standard '{catalogue.key}' is defined by both {own[catalogue.key]} and {display}.",
+                    display,
+                    1,
+                    hint="Keep one file per standard edition; give the other its own 'standard' key.",
+                )
+            )
+            conflicted.add(catalogue.key)
+            continue
+        if catalogue.key in shipped:
+            problems.append(
+                codes.CATALOGUE_OVERRIDDEN(
+                    f"this file replaces the catalogue of '{catalogue.key}' that ships with imsdocs.",
+                    display,
+                    1,
+                    hint="Remove the file to use the shipped catalogue, or lower this check if the change is deliberate.",
+                )
+            )
+        own[catalogue.key] = display
+        project.catalogues[catalogue.key] = catalogue
+    return problems
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_catalogue(file: Path, display: str) -> tuple[Catalogue | None, tuple[Diagnostic, ...]]:
+    """A shipped catalogue, read once per process (`mkdocs serve` rebuilds, the CLI's commands)."""
+    catalogue, problems = load_catalogue(file, display)
+    return catalogue, tuple(problems)
 
 
 def _without_satisfies(node: Node) -> Node:

@@ -7,13 +7,15 @@ system has to address, arranged as a tree whose leaves are the requirements.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostic, did_you_mean, has_errors
-from .yamlfile import Node, load_yaml_file, unknown_keys
+from .yamlfile import Node, load_yaml_file, parse, unknown_keys
 
 
 class Exclusion(enum.Enum):
@@ -118,6 +120,37 @@ def clause_id_text(node: Node, path: str, what: str) -> tuple[str | None, Diagno
             f'Quote it: "{node.raw}".',
         )
     return None, codes.CLAUSE_ID_TYPE(f"{what} must be text, not {node.raw!r}.", path, node.line)
+
+
+def shipped_catalogues() -> dict[str, tuple[Path, str]]:
+    """The catalogues that ship with the package: standard key -> (file, how it is named in messages)."""
+    folder = resources.files("imsdocs").joinpath("data", "catalogues")
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yml"):
+            key = _standard_key(entry.read_text(encoding="utf-8"))
+            found[key] = (Path(str(entry)), f"imsdocs:catalogues/{entry.name}")
+    return found
+
+
+def _standard_key(text: str) -> str:
+    match = re.search(r'^standard:\s*"?([^"\n]+)"?\s*$', text, re.M)
+    assert match is not None, "a shipped catalogue names its standard"
+    return match.group(1).strip()
+
+
+def migration_map() -> dict[str, tuple[str, ...]]:
+    """ISO/IEC 27001:2013 Annex A control -> the ISO/IEC 27001:2022 Annex A controls it became."""
+    text = (
+        resources.files("imsdocs")
+        .joinpath("data", "migration", "iso27001_2013_to_2022.yml")
+        .read_text(encoding="utf-8")
+    )
+    root = parse(text)
+    assert root is not None
+    return {
+        row.value["from"].text(): tuple(t.text() for t in row.value["to"].value) for row in root.value["controls"].value
+    }
 
 
 def load_catalogue(file: Path, display_path: str) -> tuple[Catalogue | None, list[Diagnostic]]:
