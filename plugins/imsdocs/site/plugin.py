@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,17 @@ from .rendering import Renderer
 from .withheld import unlink_withheld
 
 log = get_plugin_logger(__name__)
+ASSETS = "assets/imsdocs"
+# In this order: clause IDs (5.10, A.5.9) must sort as clauses before the number sort is added.
+SCRIPTS = [f"{ASSETS}/tablesort/tablesort.min.js", f"{ASSETS}/tables.js", f"{ASSETS}/tablesort/tablesort.number.min.js"]
+ASSET_FILES = [
+    "ims.css",
+    "tables.js",
+    "tablesort/tablesort.min.js",
+    "tablesort/tablesort.number.min.js",
+    "tablesort/LICENCE",
+    "tablesort/README.txt",
+]
 
 
 class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from imsdocs.options, not a mkdocs Config
@@ -58,8 +70,16 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         self.serving = command == "serve"
         self.reader = HistoryReader()
 
+    # The site's own styles and scripts (print banner, sortable and filterable tables) come with the
+    # plugin, so every IMS gets them without copying files; they load from the site, never a CDN.
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _log(self.option_problems)
+        if f"{ASSETS}/ims.css" not in config.extra_css:
+            config.extra_css.append(f"{ASSETS}/ims.css")
+        present = {str(script) for script in config.extra_javascript}
+        for script in SCRIPTS:
+            if script not in present:
+                config.extra_javascript.append(script)
         return config
 
     # Load everything before any page exists: errors must stop the build before MkDocs reads pages.
@@ -99,6 +119,11 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
             # A document above `publish_up_to`, and its attachments, are not in this site at all.
             if source.uri not in self.project.withheld and files.get_file_from_path(source.uri) is None:
                 files.append(File(source.uri, root, config.site_dir, config.use_directory_urls))
+        for name in ASSET_FILES:
+            uri = f"{ASSETS}/{name}"
+            if files.get_file_from_path(uri) is None:
+                content = resources.files("imsdocs.site").joinpath("assets", name).read_bytes()
+                files.append(File.generated(config, uri, content=content))
         for uri, content in self.renderer.generated_pages().items():
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, content=content))
