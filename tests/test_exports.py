@@ -1,24 +1,31 @@
-"""Auditor exports (`imsdocs export`), made by the real command from real projects and read back
-with openpyxl, csv and json."""
+"""Auditor exports (`imsdocs export`) and PDFs (`imsdocs pdf`), made by the real commands from real
+projects and read back with openpyxl, csv, json and pypdf; nothing leaves the machine."""
 
 from __future__ import annotations
 
 import csv
+import http.server
 import json
+import struct
 import subprocess
 import sys
+import threading
+import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
-from conftest import EXAMPLE_TODAY, DemoProject, build_env, document
+from conftest import CONFIG, EXAMPLE_TODAY, PEOPLE, DemoProject, Repo, build_env, document
 
 FORMULA_TITLE = "=cmd|' /C calc'!A0"
 AT_TITLE = "@SUM(1)"
 SECRET_TITLE = "Vault Recovery Keys and Locations"
+NEEDS_WEASYPRINT = "imsdocs pdf needs WeasyPrint: pip install 'imsdocs[pdf]'"
 
 
 def imsdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -209,3 +216,189 @@ def test_an_export_of_sources_with_errors_writes_nothing(demo: DemoProject) -> N
     done = demo.cli("export", "--format", "csv")
     assert done.returncode == 1
     assert "duplicate" in done.stderr.lower() and not (demo.root / "export").exists()
+
+
+# -- PDFs ---------------------------------------------------------------------------------------
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def example_pdfs(example_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, str]:
+    """`imsdocs pdf` on the whole example (a strict build, then every document): the folder, seconds, stderr."""
+    out = tmp_path_factory.mktemp("pdf")
+    started = time.monotonic()
+    done = imsdocs(example_root, "pdf", "--output", str(out), "--verbose")
+    seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out, seconds, done.stderr
+
+
+def test_the_whole_example_prints_in_reasonable_time(
+    example_pdfs: tuple[Path, float, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, seconds, stderr = example_pdfs
+    phases = [line for line in stderr.splitlines() if line.startswith("imsdocs pdf:") and "total" in line]
+    with capsys.disabled():
+        print(f"\n`imsdocs pdf` on the example: {len(list(out.glob('*.pdf')))} PDFs in {seconds:.1f} s; {phases}")
+    assert len(phases) == 1 and "build" in phases[0] and "render" in phases[0]
+    assert seconds < 120
+
+
+def test_a_pdf_per_published_document_and_none_for_a_withheld_one(
+    example_pdfs: tuple[Path, float, str], example_root: Path
+) -> None:
+    out = example_pdfs[0]
+    names = {p.stem for p in out.glob("*.pdf")}
+    assert {"ims", "POL-021", "PRO-005"} <= names
+    assert not names & {"REC-001", "PRO-044", "REC-041"}  # confidential: above the site's publish_up_to
+    assert len(names) == 58  # 57 published documents and the combined PDF
+
+
+def test_every_page_of_a_document_pdf_carries_id_version_approval_and_notice(
+    example_pdfs: tuple[Path, float, str],
+) -> None:
+    pages = pdf_text(example_pdfs[0] / "POL-021.pdf")
+    assert len(pages) > 1
+    for number, text in enumerate(pages, 1):
+        assert "POL-021 Access Control and Identity Policy" in text
+        assert "version 2.1" in text
+        assert "Effective 2026-12-01" in text and "approved by Dana Whitfield" in text
+        assert "Uncontrolled when printed" in text
+        assert f"page {number} of {len(pages)}" in text
+    whole = "".join(pages)
+    assert "Revision history" in whole and "Reword the supplier rule" in whole  # the page as the site shows it
+
+
+def test_the_combined_pdf_has_a_bookmark_per_document_and_links_inside_it(
+    example_pdfs: tuple[Path, float, str],
+) -> None:
+    out = example_pdfs[0]
+    reader = PdfReader(out / "ims.pdf")
+    documents = sorted(p.stem for p in out.glob("*.pdf") if p.stem != "ims")
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    assert [item.title.split(" ", 1)[0] for item in top] == documents  # in id order, one each
+    starts = [reader.get_destination_page_number(item) for item in top]
+    assert starts == sorted(set(starts))  # each document on pages of its own
+    assert all("Uncontrolled when printed" in reader.pages[n].extract_text() for n in starts)
+
+    names = reader.named_destinations
+    internal, external = [], []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            if link.get("/Subtype") != "/Link":
+                continue
+            action = link.get("/A")
+            if action is not None and action.get("/URI") is not None:
+                external.append(str(action["/URI"]))
+            else:
+                internal.append(str(link.get("/Dest") or action.get("/D")))
+    assert internal and all(name in names for name in internal)
+    assert "doc-POL-021" in internal  # another document's link to it, or the contents on the title page
+    # Links to pages that are not in the PDF (the compliance views) were made text, not links to nowhere.
+    assert [uri for uri in external if not uri.startswith(("http:", "https:", "mailto:"))] == []
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802  # the name http.server calls
+        self.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # quiet
+        pass
+
+
+def one_pixel_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\xff\0\0"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_pdf_fetches_local_files_of_the_site_and_nothing_else(demo: DemoProject) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        local = f"http://127.0.0.1:{server.server_address[1]}/tracker.png"
+        body = (
+            "![Diagram](diagram.png)\n\n"
+            f'<img src="http://example.com/x.png" alt="remote"> <img src="{local}" alt="local server">\n\n'
+            "See the [scope](scope.md) and the [matrix](../compliance/matrix-demo-2024.md).\n"
+        )
+        front = document("POL-002", '"A.1.1"', title="Security Policy").split("## Purpose")[0]
+        demo.write("policies/security.md", front.replace("satisfies:", "attachments: [diagram.png]\nsatisfies:") + body)
+        (demo.root / "policies/diagram.png").write_bytes(one_pixel_png())
+        built = demo.build()
+        assert built.returncode == 0, built.output
+        done = demo.cli("pdf", "--site", str(built.site), "--output", str(demo.root / "pdf"), "--verbose")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert _Counting.requests == []  # nothing asked the (local) web server for anything
+    assert "2 documents, 1 local file(s) read, 2 refused" in done.stderr
+    refused = [line for line in done.stderr.splitlines() if "not fetched" in line]
+    assert sorted(refused) == sorted(
+        f"imsdocs pdf: not fetched (not a file of the site): {url}" for url in ("http://example.com/x.png", local)
+    )
+    page = PdfReader(demo.root / "pdf/POL-002.pdf").pages[0]
+    images = [x for x in page["/Resources"].get("/XObject", {}).values() if x.get_object()["/Subtype"] == "/Image"]
+    assert images  # the attachment, from the site folder
+    assert "no accepted version" in page.extract_text()  # this demo has no git history
+    combined = PdfReader(demo.root / "pdf/ims.pdf")
+    assert [item.title for item in combined.outline if not isinstance(item, list)] == [
+        "POL-001 Scope Statement",
+        "POL-002 Security Policy",
+    ]
+
+
+def test_a_draft_reads_draft_on_every_page_and_a_control_character_prints_as_a_space(demo: DemoProject) -> None:
+    demo.write("mkdocs.yml", CONFIG.format(extra=""))
+    demo.write("requirements_map/people.yml", PEOPLE)
+    demo.write("policies/scope.md", document("POL-001", '"4.1", "4.2"', title='"Bell\\a ring"'))
+    demo.today = "2026-03-01T12:00:00+00:00"
+    repo = Repo(demo.root)
+    repo.write(".gitignore", "site/\npdf/\nexport/\n")
+    repo.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
+    long_body = "The rule applies to every system. " * 500  # one paragraph (document() indents nothing) over pages
+    demo.write("policies/security.md", document("POL-002", '"A.1.1"', title="Security Policy", body=long_body))
+
+    strict = demo.cli("pdf")  # the default build is strict, and an uncommitted change is a warning
+    assert strict.returncode == 1 and "the strict site build failed" in strict.stderr
+    assert not (demo.root / "pdf").exists()
+
+    built = demo.build(strict=False)
+    assert built.returncode == 0, built.output
+    done = demo.cli("pdf", "--site", "site")
+    assert done.returncode == 0, done.stderr
+    pages = pdf_text(demo.root / "pdf/POL-002.pdf")
+    assert len(pages) > 1 and all("POL-002 Security Policy \u00b7 DRAFT" in text for text in pages)
+    assert "POL-001 Bell ring \u00b7 version 1.0" in pdf_text(demo.root / "pdf/POL-001.pdf")[0]
+
+    assert demo.cli("export", "--format", "json").returncode == 0
+    rows = json.loads((demo.root / "export/ims-export.json").read_text(encoding="utf-8"))["tables"]["register"]["rows"]
+    assert [(row[0], row[1], row[7], row[8]) for row in rows] == [
+        ("POL-001", "Bell  ring", "1.0", "no"),
+        ("POL-002", "Security Policy", "1.0", "yes"),
+    ]
+
+
+def test_pdf_without_weasyprint_says_what_to_install(demo: DemoProject) -> None:
+    # The package is installed here: hide it from this one process, as an installation without the extra.
+    script = "import sys; sys.modules['weasyprint'] = None; from imsdocs.cli import main; sys.exit(main(['pdf']))"
+    done = demo.run(sys.executable, "-c", script)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", NEEDS_WEASYPRINT + "\n")
+    assert not (demo.root / "pdf").exists()
