@@ -20,6 +20,7 @@ from .history.evidence import FIELDS, evidence_rows
 from .history.reader import HistoryError, repository_top
 from .model.documents import Document
 from .options import Settings, read_mkdocs_yml
+from .outputs import commands as outputs
 from .outputs.codeowners import codeowners
 from .outputs.diff import to_json, to_markdown, to_text
 from .pipeline import Project, load_project
@@ -68,9 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     owners.add_argument("--output", help="where the file goes, from the repository root (default: the forge's place)")
     owners.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed file differs")
     register(commands)
+    outputs.register(commands)
     args = parser.parse_args(argv)
 
     if (code := run(args)) is not None:
+        return code
+    if (code := outputs.run(args)) is not None:
         return code
     if args.command == "codes":
         return _codes(args.format)

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from ..compliance.soa import soa_page
 from ..history.document_control import Revision
+from ..model.disclosure import withheld_name
 from ..model.documents import Document
 from ..model.sources import site_path
 from ..options import Settings
@@ -90,11 +91,7 @@ class Links:
         """A link to a document; a withheld one reads "a confidential document" (with its id where allowed)."""
         if doc.src_uri not in self.withheld:
             return self.to(f"{doc.id} {doc.title}" if title else doc.id, doc.src_uri)
-        limit = self.settings.withheld_ids_up_to
-        shown_id = limit is not None and self.settings.level(doc.classification) <= self.settings.level(limit)
-        article = "an" if doc.classification[:1].lower() in "aeiou" else "a"
-        text = f"{article} {doc.classification} document" + (f" ({doc.id})" if shown_id else "")
-        return Markup('<span class="ims-withheld">{}</span>').format(text)
+        return Markup('<span class="ims-withheld">{}</span>').format(withheld_name(doc, self.settings))
 
     def clause(self, standard: str, clause_id: str) -> Markup:
         return self.to(clause_id, self.pages.matrix(standard), clause_anchor(standard, clause_id))
