@@ -254,7 +254,7 @@ def test_a_pdf_per_published_document_and_none_for_a_withheld_one(
     names = {p.stem for p in out.glob("*.pdf")}
     assert {"ims", "POL-021", "PRO-005"} <= names
     assert not names & {"REC-001", "PRO-044", "REC-041"}  # confidential: above the site's publish_up_to
-    assert len(names) == 58  # 57 published documents and the combined PDF
+    assert len(names) == 60  # 59 published documents and the combined PDF
 
 
 def test_every_page_of_a_document_pdf_carries_id_version_approval_and_notice(

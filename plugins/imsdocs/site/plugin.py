@@ -122,11 +122,11 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         for name in ASSET_FILES:
             uri = f"{ASSETS}/{name}"
             if files.get_file_from_path(uri) is None:
-                content = resources.files("imsdocs.site").joinpath("assets", name).read_bytes()
-                files.append(File.generated(config, uri, content=content))
-        for uri, content in self.renderer.generated_pages().items():
+                asset = resources.files("imsdocs.site").joinpath("assets", name).read_bytes()
+                files.append(File.generated(config, uri, content=asset))
+        for uri, page in self.renderer.generated_pages().items():
             if files.get_file_from_path(uri) is None:
-                files.append(File.generated(config, uri, content=content))
+                files.append(File.generated(config, uri, content=page))
         return files
 
     # Documents get their control block and clause list; titles are escaped before MkDocs
