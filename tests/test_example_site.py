@@ -223,3 +223,33 @@ def test_the_all_staff_site_leaves_out_confidential_documents_and_the_management
     )
     assert management.returncode == 0, management.stdout + management.stderr
     assert "Risk Register and Treatment Plan" in (tmp_path / "site/records/risk-register/index.html").read_text()
+
+
+def test_without_its_risk_treatment_plan_the_example_fails_strict_naming_the_item(tmp_path: Path) -> None:
+    root = tmp_path / "kestrel"
+    repo = example_repo(root)
+    register = root / "records/risk-register.md"
+    register.write_text(
+        register.read_text(encoding="utf-8").replace("iso27001:2022/risk-treatment-plan, ", ""), encoding="utf-8"
+    )
+    repo.commit("Drop the plan (#16)", "2026-12-02T09:00:00+00:00")
+    built = build_example(root, tmp_path / "site")
+    assert built.returncode == 1
+    assert (
+        "ISO/IEC 27001:2022 6.1.3 requires 'Risk treatment plan' (iso27001:2022/risk-treatment-plan); no approved "
+        "document provides it." in built.output
+    )
+
+
+def test_with_record_checks_on_a_record_older_than_its_period_fails_the_example(tmp_path: Path) -> None:
+    root = tmp_path / "kestrel"
+    repo = example_repo(root)
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("checks: {record-stale: info}", "checks: {}"), encoding="utf-8"
+    )
+    repo.commit("Record checks on (#17)", "2026-12-02T09:00:00+00:00")
+    built = build_example(root, tmp_path / "site", "2027-01-15T09:00:00+00:00")
+    assert built.returncode == 1
+    stale = re.findall(r"imsdocs: (\S+):\d+: (\S+) is as at (\S+) and recurs", built.output)
+    assert ("records/vulnerability-report-2026-10.md", "REC-042", "2026-10-31") in stale
