@@ -23,6 +23,8 @@ ALLOWED = {
     "imsdocs.compliance": CORE | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance"},
     "imsdocs.pipeline": CORE | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance"},
     "imsdocs.review": CORE | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance", "imsdocs.pipeline"},
+    "imsdocs.adopt": CORE
+    | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance", "imsdocs.pipeline", "imsdocs.adopt"},
     "imsdocs.forge": CORE | {"imsdocs.history", "imsdocs.forge"},
     "imsdocs.outputs": CORE
     | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance", "imsdocs.pipeline", "imsdocs.outputs"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import difflib
 import io
 import json
@@ -12,29 +13,38 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import codes
+from .adopt.scaffold import scaffold, start_repository
 from .compliance.coverage import Status, shown_standards
-from .diagnostics import Diagnostic, Severity, has_errors
+from .diagnostics import Diagnostic, Severity, did_you_mean, has_errors
 from .forge.commands import register, run
 from .history.document_control import ReviewState
 from .history.evidence import FIELDS, evidence_rows
+from .history.git import GitError
 from .history.reader import HistoryError, repository_top
+from .model.catalogue import shipped_catalogues
 from .model.documents import Document
 from .options import Settings, read_mkdocs_yml
 from .outputs import commands as outputs
 from .outputs.codeowners import codeowners
 from .outputs.diff import to_json, to_markdown, to_text
-from .pipeline import Project, load_project
+from .pipeline import Project, build_time, load_project, package_version
 from .review import ReviewError, review_change
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="imsdocs", description="Integrated Management System documentation checks.")
+    parser.add_argument("--version", action="version", version=f"imsdocs {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the sources and report coverage; exit 1 on errors or gaps")
     check.add_argument(
         "-f", "--config-file", default="mkdocs.yml", type=Path, help="path of mkdocs.yml (default: ./mkdocs.yml)"
     )
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also list each finding that a summary stands for (one cause, many documents)",
+    )
     check.add_argument(
         "--publish-up-to", metavar="LEVEL", help="report as a build that publishes up to this classification"
     )
@@ -70,6 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     owners.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed file differs")
     register(commands)
     outputs.register(commands)
+    start = commands.add_parser(
+        "new", help="create a working IMS repository: configuration, requirements, starter drafts, CI"
+    )
+    start.add_argument("directory", type=Path, help="where to create it (must be empty or absent)")
+    start.add_argument(
+        "--standards", default="iso27001:2022,iso20000-1:2018", help="comma-separated standard keys in scope"
+    )
+    start.add_argument("--name", default="Our organisation", help="the organisation's name, for the site's title")
+    start.add_argument(
+        "--forge", choices=("github", "gitlab"), default="github", help="where pull requests are reviewed"
+    )
+    start.add_argument("--git", action="store_true", help="also run git init and commit the starting point")
     args = parser.parse_args(argv)
 
     if (code := run(args)) is not None:
@@ -78,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     if args.command == "codes":
         return _codes(args.format)
+    if args.command == "new":
+        return _new(args)
     if args.command == "diff":
         return _diff(args)
     if not args.config_file.is_file():
@@ -93,7 +117,36 @@ def main(argv: list[str] | None = None) -> int:
     project = load_project(settings)
     if args.command == "evidence":
         return _evidence(project, args.format, args.output)
-    return _check(project, args.format)
+    return _check(project, args.format, verbose=args.verbose)
+
+
+def _new(args: argparse.Namespace) -> int:
+    target: Path = args.directory
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        print(f"imsdocs new: {target} is not an empty folder: nothing was written.", file=sys.stderr)
+        return 1
+    standards = [s.strip() for s in args.standards.split(",") if s.strip()]
+    known = shipped_catalogues()
+    unknown = [s for s in standards if s not in known]
+    if unknown or not standards:
+        hint = did_you_mean(unknown[0], known) if unknown else ""
+        print(f"imsdocs new: unknown standard {', '.join(unknown) or '(none given)'}. {hint}".rstrip(), file=sys.stderr)
+        return 2
+    today = build_time(datetime.UTC).date()
+    written = scaffold(target, standards, args.name, args.forge, today)
+    print(f"Wrote {len(written)} files in {target}: mkdocs.yml, requirements_map/, docs/, and starter drafts.")
+    if args.git:
+        try:
+            start_repository(target)
+        except GitError as exc:
+            print(f"imsdocs new: git failed: {exc}", file=sys.stderr)
+            return 1
+        print("Made it a git repository on branch main, with one commit.")
+    print(
+        "Next: build it (mkdocs build lists what is missing; mkdocs build --strict fails until the drafts are "
+        "written and approved), then work through the drafts."
+    )
+    return 0
 
 
 def _codes(output: str) -> int:
@@ -114,7 +167,7 @@ def _report(problems: list[Diagnostic], output: str) -> None:
             print(f"{d.severity.value.upper()}: {d.render()}")
 
 
-def _check(project: Project, output: str) -> int:
+def _check(project: Project, output: str, *, verbose: bool = False) -> int:
     shown = shown_standards(project.coverage, project.documents)
     failing = [d for d in project.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     summary = [
@@ -147,10 +200,14 @@ def _check(project: Project, output: str) -> int:
             if project.policy is not None
             else [],
             "diagnostics": [d.to_json() for d in project.diagnostics],
+            "summarised": [d.to_json() for d in project.folded],
         }
         print(json.dumps(out, indent=2))
     else:
         _report(project.diagnostics, output)
+        if verbose and project.folded:
+            print(f"Behind the summaries above ({len(project.folded)} findings):")
+            _report(project.folded, output)
         print(f"{len(project.documents)} documents")
         for row in summary:
             scope = "" if row["in_scope"] else " (not in scope)"

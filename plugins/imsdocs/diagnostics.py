@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 
 class Severity(enum.Enum):
@@ -36,6 +36,7 @@ class Diagnostic:
     path: str | None = None
     line: int | None = None
     hint: str | None = None
+    cause: str | None = field(default=None, compare=False)  # one cause behind many findings: "drafts", "commit:<sha>"
 
     def location(self) -> str:
         """`path:line`, `path`, or "" when the problem belongs to no file."""
@@ -74,9 +75,15 @@ class Code:
     adjustable: bool = False  # whether the `checks:` option may lower it (warnings only)
 
     def __call__(
-        self, message: str, path: str | None = None, line: int | None = None, hint: str | None = None
+        self,
+        message: str,
+        path: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+        *,
+        cause: str | None = None,
     ) -> Diagnostic:
-        return Diagnostic(self.severity, self.name, message, path, line, hint or None)
+        return Diagnostic(self.severity, self.name, message, path, line, hint or None, cause)
 
     def with_severity(self, severity: Severity, *args: str | int | None) -> Diagnostic:
         """The problem at a severity other than its declared one (a draft seen in `mkdocs serve`)."""

@@ -228,6 +228,11 @@ class Settings:
         _file_name,
     )
     document_types: tuple[str, ...] = _option(DEFAULT_TYPES, "Allowed values of a document's `type`.", _texts)
+    unclaimed_types: tuple[str, ...] = _option(
+        ("form",),
+        "Document types that may leave out `satisfies` (templates, forms): they serve no clause.",
+        _texts,
+    )
     classifications: tuple[str, ...] = _option(
         DEFAULT_CLASSIFICATIONS, "Allowed values of a document's `classification`.", _texts
     )

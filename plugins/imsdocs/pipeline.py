@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import codes
-from .compliance.coverage import StandardCoverage, compute, gaps
+from .compliance.coverage import StandardCoverage, Status, compute, gaps
 from .compliance.mandatory import MandatoryStatus, load_mandatory, mandatory_status
 from .compliance.records import RecordDue, record_schedule
 from .compliance.soa import StatementOfApplicability, soa_checks, soa_page, statement_of_applicability
@@ -25,7 +25,7 @@ from .history.signatures import load_allowed_signers
 from .model.applicability import Applicability, check_scope_statements, claims_of_excluded, load_applicability
 from .model.catalogue import Catalogue, load_catalogue, shipped_catalogues
 from .model.correspondence import SharedTopic, load_correspondence
-from .model.documents import Document, Schema, check_documents, document_from, read_document
+from .model.documents import Document, DocumentStatus, Schema, check_documents, document_from, read_document
 from .model.people import Person, load_people, resolve
 from .model.references import reference_targets, unknown_references
 from .model.sources import SourceFile, broken_links, check_attachments, compliance_dir_clashes, scan_sources
@@ -83,6 +83,7 @@ class Project:
     references: dict[str, Document] = field(default_factory=dict)  # citable id -> the document that holds it
     records_due: list[RecordDue] = field(default_factory=list)  # recurring records overdue or due soon
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    folded: list[Diagnostic] = field(default_factory=list)  # findings a summary stands for (`check --verbose`)
     people: list[Person] = field(default_factory=list)
     history: History | None = None
     controls: dict[str, DocumentControl] = field(default_factory=dict)
@@ -135,7 +136,7 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     )
     problems.extend(found)
     problems.extend(compliance_dir_clashes(settings.root, settings.sources, settings.docs_dir, settings.compliance_dir))
-    schema = Schema(settings.document_types, settings.classifications)
+    schema = Schema(settings.document_types, settings.classifications, settings.unclaimed_types)
     for source in project.sources:
         if source.is_document:
             document, found = read_document(source.file, source.uri, source.uri, schema)
@@ -216,7 +217,9 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     problems.extend(found)
     problems.extend(claims_of_excluded(project.applicability, project.documents, project.catalogues))
     _document_control(project, reader or HistoryReader(), serving)
-    project.diagnostics = apply_checks(problems, settings.checks)
+    kept, project.folded = _summarised(problems, project)
+    project.diagnostics = apply_checks(kept, settings.checks)
+    project.folded = apply_checks(project.folded, settings.checks)
     return project
 
 
@@ -391,6 +394,88 @@ def _document_control(project: Project, reader: HistoryReader, serving: bool) ->
                         doc.path,
                     )
                 )
+
+
+# From this many findings on, one cause behind them is stated once instead (`check --verbose` lists them).
+SUMMARY_MIN = {"drafts": 10, "commit": 5, "unclaimed": 20}
+
+
+def _summarised(problems: list[Diagnostic], project: Project) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Findings that repeat for many documents from one cause become one finding naming the cause and the fix."""
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
+    for problem in problems:
+        if problem.cause is not None:
+            groups.setdefault(_cause_key(problem), []).append(problem)
+    summaries: dict[tuple[str, str], Diagnostic] = {}
+    for key, found in groups.items():
+        cause = key[1]
+        subjects = {d.path or d.message for d in found}
+        if len(subjects) >= SUMMARY_MIN[cause.split(":", 1)[0]]:
+            summaries[key] = _summary(found[0].code, cause, found, project)
+    if not summaries:
+        return problems, []
+    kept: list[Diagnostic] = []
+    folded: list[Diagnostic] = []
+    emitted: set[tuple[str, str]] = set()
+    for problem in problems:
+        key = _cause_key(problem)
+        if key not in summaries:
+            kept.append(problem)
+            continue
+        folded.append(problem)
+        if key not in emitted:  # the summary takes the place of the first finding it stands for
+            emitted.add(key)
+            kept.append(summaries[key])
+    return kept, folded
+
+
+def _cause_key(problem: Diagnostic) -> tuple[str, str]:
+    """One commit without approval raises several codes per document; they are one cause, so one summary."""
+    cause = problem.cause or ""
+    return ("" if cause.startswith("commit:") else problem.code, cause)
+
+
+def _summary(code: str, cause: str, found: list[Diagnostic], project: Project) -> Diagnostic:
+    declared = codes.REGISTRY[code]
+    count = len(found)
+    if cause == "drafts":
+        drafts = sum(doc.status is not DocumentStatus.APPROVED for doc in project.documents)
+        what = "requirements are" if code == "clause-not-covered" else "items of mandatory documented information are"
+        return declared(
+            f"{count} {what} claimed only by documents that are not approved yet ({drafts} drafts): one cause, "
+            "not separate gaps.",
+            hint="Write the drafts, have them approved through pull requests and set 'status: approved'. "
+            "'imsdocs check --verbose' lists each one.",
+            cause=cause,
+        )
+    if cause.startswith("unclaimed:"):
+        coverage = project.coverage[cause.split(":", 1)[1]]
+        unclaimed = [
+            row.clause.id for row in coverage.leaves() if row.status is Status.NOT_COVERED and not row.other_documents
+        ]
+        return declared(
+            f"{coverage.catalogue.title}: {count} requirements are claimed by no document at all and not excluded: "
+            f"{', '.join(unclaimed)}.",
+            hint="Work through them in the coverage matrix: claim each in the 'satisfies' of the document that meets "
+            f"it, or exclude it with a justification in {project.settings.requirements_dir}/"
+            f"{project.settings.applicability_file}. 'imsdocs check --verbose' lists each one.",
+            cause=cause,
+        )
+    sha = cause.split(":", 1)[1]
+    documents = len({d.path for d in found})
+    raised = sorted({d.code for d in found})
+    subject = next(
+        (c.current.commit.subject for c in project.controls.values() if c.current and c.current.commit.sha == sha), ""
+    )
+    return declared(
+        f"{documents} documents' current version comes from commit {sha[:10]} ('{subject}'), which reached the main "
+        f"branch with no recorded approval: one import, not {documents} approvals to chase.",
+        hint="If that commit brought in an approved document set, record it as the approval baseline in mkdocs.yml: "
+        f"approval_baseline: {{commit: {sha}, approved_by: <who approved the set>, approved_on: <date>, reference: "
+        "<where that approval is recorded>}. 'imsdocs check --verbose' lists each document's findings "
+        f"({', '.join(raised)}).",
+        cause=cause,
+    )
 
 
 def _soa_changes(project: Project, history: History | None) -> dict[str, list[Change]]:

@@ -185,6 +185,7 @@ def gaps(coverage: Mapping[str, StandardCoverage], applicability_path: str) -> l
                         f"{title} {row.clause.id} '{row.clause.display_title}' is not covered by any approved document "
                         "and not excluded.",
                         hint=hint,
+                        cause="drafts" if drafts else f"unclaimed:{standard.catalogue.key}",
                     )
                 )
     return problems

@@ -141,6 +141,7 @@ def mandatory_status(
     problems: list[Diagnostic] = []
     known = {item.key: item for items in lists.values() for item in items}
     providers: dict[str, list[Document]] = {}
+    pending: dict[str, list[Document]] = {}  # provided only by drafts so far
     for doc in documents:
         for key in doc.provides:
             if key not in known:
@@ -155,6 +156,8 @@ def mandatory_status(
                 )
             elif doc.status is DocumentStatus.APPROVED:
                 providers.setdefault(key, []).append(doc)
+            else:
+                pending.setdefault(key, []).append(doc)
     found: list[MandatoryStatus] = []
     for standard, items in lists.items():
         covered = coverage.get(standard)
@@ -179,12 +182,15 @@ def mandatory_status(
             found.append(MandatoryStatus(item, document, applicable))
             if document is None and applicable:
                 title = covered.catalogue.title
+                drafts = ", ".join(f"{doc.id} ({doc.status})" for doc in pending.get(item.key, []))
                 problems.append(
                     codes.MANDATORY_MISSING(
                         f"{title} {', '.join(item.clauses)} requires '{item.name}' ({item.key}); no approved document "
                         "provides it.",
-                        hint=f"Add 'provides: [{item.key}]' to the approved {' or '.join(item.types)} that is it; if it "
+                        hint=(f"Only {drafts} provides it: approve it. " if drafts else "")
+                        + f"Add 'provides: [{item.key}]' to the approved {' or '.join(item.types)} that is it; if it "
                         "is held in another tool, that document says where with 'location:'.",
+                        cause="drafts" if drafts else None,
                     )
                 )
     return found, problems

@@ -88,7 +88,7 @@ def _row(standard: StandardCoverage, clause_id: str) -> SoaRow:
         row.documents,
         row.status,
         (own.status if own is not None and own.status else None) or (default.status if default else None),
-        own.target if own is not None else None,
+        (own.target if own is not None and own.target else None) or (default.target if default else None),
         own.risks if own is not None else (),
         own is None,
     )

@@ -178,6 +178,7 @@ def approval_checks(
                 f"{where} has no recorded approver.",
                 doc.path,
                 hint="Merge through a pull request whose merge commit carries an 'Approved-by:' trailer.",
+                cause=f"commit:{commit.sha}",
             )
         )
     else:
@@ -210,6 +211,7 @@ def approval_checks(
                 f"{where} reached the main branch without a pull request.",
                 doc.path,
                 hint="Protect the main branch so that changes arrive through reviewed pull requests.",
+                cause=f"commit:{commit.sha}",
             )
         )
     if require_signatures and not commit.signature.verified:

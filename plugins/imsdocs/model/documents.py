@@ -129,6 +129,7 @@ class Schema:
 
     types: tuple[str, ...]
     classifications: tuple[str, ...]
+    unclaimed_types: tuple[str, ...] = ()  # types that may leave out `satisfies` (templates, forms)
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -236,9 +237,17 @@ def document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[
                     did_you_mean(key, known) or "Put organisation-specific fields under 'extra:'.",
                 )
             )
+    unclaimed = "type" in fields and fields["type"].text() in schema.unclaimed_types
     for key in REQUIRED_KEYS:
-        if key not in fields:
-            problems.append(codes.FRONT_MATTER_MISSING_KEY(f"missing required field '{key}'.", path, root.line))
+        if key not in fields and not (key == "satisfies" and unclaimed):
+            problems.append(
+                codes.FRONT_MATTER_MISSING_KEY(
+                    f"missing required field '{key}'.",
+                    path,
+                    root.line,
+                    "A document that serves no clause says so: 'satisfies: {}'." if key == "satisfies" else None,
+                )
+            )
     if problems:
         return None, problems
 
@@ -284,7 +293,7 @@ def document_from(root: Node, path: str, src_uri: str, schema: Schema) -> tuple[
         status=DocumentStatus(status) if status in _STATUSES else DocumentStatus.DRAFT,  # else an error above
         review_interval=_interval(fields["review_interval"], path, problems),
         classification=choice("classification", schema.classifications),
-        claims=_claims(fields["satisfies"], path, problems),
+        claims=_claims(fields["satisfies"], path, problems) if "satisfies" in fields else [],
         path=path,
         src_uri=src_uri,
         lines=dict(root.key_lines),
