@@ -171,7 +171,8 @@ def rendered(tmp_path: Path, value: str) -> dict[str, str]:
     )
     project = load_project(Settings(root=root, standards=("demo:2024",), sources=("policies",), history=False))
     assert project.ok, [d.render() for d in project.diagnostics]
-    return Renderer(project).generated_pages()
+    renderer = Renderer(project)
+    return {uri: renderer.finish(text, uri).html for uri, text in renderer.generated_pages().items()}
 
 
 def structure(page: str) -> Structure:

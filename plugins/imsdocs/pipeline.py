@@ -10,6 +10,7 @@ import functools
 import importlib.metadata
 import os
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,8 @@ class Project:
     controls: dict[str, DocumentControl] = field(default_factory=dict)
     policy: ControlPolicy | None = None
     stamp: BuildStamp | None = None
+    tz: datetime.tzinfo = datetime.UTC  # the configured time zone: dates shown and reviews due in it
+    now: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))  # of the build
     _by_id: dict[str, Document] = field(default_factory=dict, repr=False)
 
     def control(self, doc: Document) -> DocumentControl:
@@ -110,7 +113,59 @@ class Project:
 
 
 def load_project(settings: Settings, *, reader: HistoryReader | None = None, serving: bool = False) -> Project:
-    """Everything the site shows, and every problem. `reader` keeps git results across rebuilds."""
+    """Everything the site shows, and every problem. `reader` keeps git results across rebuilds.
+
+    Git works in processes of its own, so the history is read in a thread while the sources load."""
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(read_project_history, settings, reader or HistoryReader())
+        project = load_sources(settings)
+        add_history(project, pending.result(), serving)
+    return project
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """The result of the slow step: the history (None without git) and what went wrong reading it."""
+
+    history: History | None
+    problems: tuple[Diagnostic, ...] = ()
+
+
+def read_project_history(settings: Settings, reader: HistoryReader) -> HistoryRead:
+    """The git history of the document folders and the requirements folder (safe to run in a thread)."""
+    problems: list[Diagnostic] = []
+    requirements = settings.root / settings.requirements_dir
+    signers = None
+    if settings.allowed_signers is not None and settings.signatures != "off":
+        signers, found = load_allowed_signers(
+            requirements / settings.allowed_signers, f"{settings.requirements_dir}/{settings.allowed_signers}"
+        )
+        problems.extend(found)
+    if not settings.history:
+        return HistoryRead(None, tuple(problems))
+    try:
+        history = reader.read(
+            settings.root,
+            # The requirements folder too: the SoA is controlled by the history of its files.
+            [*settings.sources, settings.requirements_dir],
+            settings.main_branch,
+            allowed_signers=signers.file if signers else None,
+            signatures=settings.signatures != "off",
+            notes=settings.approval_notes,
+        )
+    except HistoryError as exc:
+        problems.append(
+            codes.HISTORY_UNAVAILABLE(
+                f"no document history: {exc}. Pages show 'no history' instead of versions and approvals.",
+                hint="Build from a git clone of the repository (with its full history).",
+            )
+        )
+        return HistoryRead(None, tuple(problems))
+    return HistoryRead(history, tuple(problems))
+
+
+def load_sources(settings: Settings) -> Project:
+    """Everything that does not need git: catalogues, documents, coverage, people, schedules."""
     project = Project(settings)
     problems = project.diagnostics
     requirements = settings.root / settings.requirements_dir
@@ -216,11 +271,88 @@ def load_project(settings: Settings, *, reader: HistoryReader | None = None, ser
     project.mandatory, found = mandatory_status(lists, project.coverage, providers)
     problems.extend(found)
     problems.extend(claims_of_excluded(project.applicability, project.documents, project.catalogues))
-    _document_control(project, reader or HistoryReader(), serving)
-    kept, project.folded = _summarised(problems, project)
-    project.diagnostics = apply_checks(kept, settings.checks)
-    project.folded = apply_checks(project.folded, settings.checks)
+    project.people, found = load_people(
+        requirements / settings.people_file, f"{settings.requirements_dir}/{settings.people_file}"
+    )
+    problems.extend(found)
+    try:
+        project.tz = zoneinfo.ZoneInfo(settings.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # parse_options reports it; tests may skip parsing
+        project.tz = datetime.UTC
+    project.now = build_time(project.tz)
+    if project.soa is not None:
+        problems.extend(soa_checks(project.soa, project.now.date(), project.applicability.path))
+    project.records_due, found = record_schedule(project.documents, project.now.date(), settings.review_due_within_days)
+    problems.extend(found)
+    project.diagnostics, project.folded = _checked(problems, project)
     return project
+
+
+def _checked(problems: list[Diagnostic], project: Project) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Findings summarised by cause, then at the levels `checks` sets: (shown, folded into a summary)."""
+    kept, folded = _summarised(problems, project)
+    checks = project.settings.checks
+    return apply_checks(kept, checks), apply_checks(folded, checks)
+
+
+def add_history(project: Project, read: HistoryRead, serving: bool = False) -> list[Diagnostic]:
+    """Versions, approvals and review dates from the history; returns the findings it adds to the project."""
+    settings, history = project.settings, read.history
+    problems = list(read.problems)
+    if history is not None and history.shallow:
+        problems.append(
+            codes.HISTORY_SHALLOW(
+                "the git clone is shallow: versions, effective dates and revision histories start at the clone's "
+                "first commit and are wrong.",
+                hint="Fetch the full history: 'git fetch --unshallow' (in GitHub Actions, 'fetch-depth: 0' on "
+                "actions/checkout; in GitLab CI, 'GIT_DEPTH: 0').",
+            )
+        )
+    if history is not None and not history.branch_found:
+        problems.append(
+            codes.HISTORY_NO_MAIN_BRANCH(
+                f"the main branch '{settings.main_branch}' was not found (nor 'origin/{settings.main_branch}'): "
+                "the history of the checked-out commit is shown as accepted changes.",
+                "mkdocs.yml",
+                hint="Set 'main_branch' to the branch that holds approved documents, or fetch it.",
+            )
+        )
+    project.history = history
+    now, tz = project.now, project.tz
+    project.stamp = BuildStamp(
+        history.head_commit if history is not None else None,
+        history.clean if history is not None else None,
+        now,
+        package_version(),
+    )
+    project.policy = ControlPolicy(
+        tz,
+        now.date(),
+        resolve_baseline(settings, history, tz, project.people, problems) if history is not None else None,
+        settings.review_due_within_days,
+        serving,
+        not (history and history.shallow),
+        settings.signatures == "require",
+        int(now.timestamp()),
+    )
+    controlled = [*project.documents, *([project.soa_document] if project.soa_document else [])]
+    project.controls, found = document_controls(
+        controlled, history, project.people, project.policy, changes=_soa_changes(project, history)
+    )
+    problems.extend(found)
+    if history is not None:
+        for doc in project.documents:
+            if doc.path in history.proposed:
+                problems.append(
+                    codes.PROPOSED_CHANGE(
+                        f"{doc.id} is changed on this branch and not yet on '{history.branch}': shown as proposed.",
+                        doc.path,
+                    )
+                )
+    shown, folded = _checked(problems, project)
+    project.diagnostics.extend(shown)
+    project.folded.extend(folded)
+    return shown
 
 
 def _catalogues(project: Project, requirements: Path, special: set[str], conflicted: set[str]) -> list[Diagnostic]:
@@ -301,99 +433,6 @@ def build_time(tz: datetime.tzinfo) -> datetime.datetime:
     """When this build runs: now, or SOURCE_DATE_EPOCH (a reproducible build, or a test, says which day it is)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     return datetime.datetime.fromtimestamp(int(epoch), tz) if epoch.isdigit() else datetime.datetime.now(tz)
-
-
-def _document_control(project: Project, reader: HistoryReader, serving: bool) -> None:
-    """Versions, approvals and review dates from git (the one slow step, hence the reader's cache)."""
-    settings, problems = project.settings, project.diagnostics
-    requirements = settings.root / settings.requirements_dir
-    project.people, found = load_people(
-        requirements / settings.people_file, f"{settings.requirements_dir}/{settings.people_file}"
-    )
-    problems.extend(found)
-    try:
-        tz: datetime.tzinfo = zoneinfo.ZoneInfo(settings.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # parse_options reports it; tests may skip parsing
-        tz = datetime.UTC
-    now = build_time(tz)
-    signers = None
-    if settings.allowed_signers is not None and settings.signatures != "off":
-        signers, found = load_allowed_signers(
-            requirements / settings.allowed_signers, f"{settings.requirements_dir}/{settings.allowed_signers}"
-        )
-        problems.extend(found)
-    history = None
-    if settings.history:
-        try:
-            history = reader.read(
-                settings.root,
-                # The requirements folder too: the SoA is controlled by the history of its files.
-                [*settings.sources, settings.requirements_dir],
-                settings.main_branch,
-                allowed_signers=signers.file if signers else None,
-                signatures=settings.signatures != "off",
-                notes=settings.approval_notes,
-            )
-        except HistoryError as exc:
-            problems.append(
-                codes.HISTORY_UNAVAILABLE(
-                    f"no document history: {exc}. Pages show 'no history' instead of versions and approvals.",
-                    hint="Build from a git clone of the repository (with its full history).",
-                )
-            )
-    if history is not None and history.shallow:
-        problems.append(
-            codes.HISTORY_SHALLOW(
-                "the git clone is shallow: versions, effective dates and revision histories start at the clone's "
-                "first commit and are wrong.",
-                hint="Fetch the full history: 'git fetch --unshallow' (in GitHub Actions, 'fetch-depth: 0' on "
-                "actions/checkout; in GitLab CI, 'GIT_DEPTH: 0').",
-            )
-        )
-    if history is not None and not history.branch_found:
-        problems.append(
-            codes.HISTORY_NO_MAIN_BRANCH(
-                f"the main branch '{settings.main_branch}' was not found (nor 'origin/{settings.main_branch}'): "
-                "the history of the checked-out commit is shown as accepted changes.",
-                "mkdocs.yml",
-                hint="Set 'main_branch' to the branch that holds approved documents, or fetch it.",
-            )
-        )
-    project.history = history
-    project.stamp = BuildStamp(
-        history.head_commit if history is not None else None,
-        history.clean if history is not None else None,
-        now,
-        package_version(),
-    )
-    project.policy = ControlPolicy(
-        tz,
-        now.date(),
-        resolve_baseline(settings, history, tz, project.people, problems) if history is not None else None,
-        settings.review_due_within_days,
-        serving,
-        not (history and history.shallow),
-        settings.signatures == "require",
-        int(now.timestamp()),
-    )
-    controlled = [*project.documents, *([project.soa_document] if project.soa_document else [])]
-    project.controls, found = document_controls(
-        controlled, history, project.people, project.policy, changes=_soa_changes(project, history)
-    )
-    problems.extend(found)
-    if project.soa is not None:
-        problems.extend(soa_checks(project.soa, now.date(), project.applicability.path))
-    project.records_due, found = record_schedule(project.documents, now.date(), settings.review_due_within_days)
-    problems.extend(found)
-    if history is not None:
-        for doc in project.documents:
-            if doc.path in history.proposed:
-                problems.append(
-                    codes.PROPOSED_CHANGE(
-                        f"{doc.id} is changed on this branch and not yet on '{history.branch}': shown as proposed.",
-                        doc.path,
-                    )
-                )
 
 
 # From this many findings on, one cause behind them is stated once instead (`check --verbose` lists them).

@@ -84,7 +84,7 @@ class _Facts:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.tz = project.policy.tz if project.policy is not None else datetime.UTC
+        self.tz = project.tz
 
     def name(self, doc: Document) -> str:
         """The id of a published document; what the site says of a withheld one."""

@@ -340,7 +340,7 @@ def running_texts(project: Project, doc: Document) -> tuple[str, str]:
 
 
 def _day(project: Project, value: int | datetime.date) -> str:
-    tz = project.policy.tz if project.policy is not None else datetime.UTC
+    tz = project.tz
     day = datetime.datetime.fromtimestamp(value, tz) if isinstance(value, int) else value
     return day.strftime(project.settings.date_format)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -20,9 +21,8 @@ from mkdocs.structure.pages import Page
 
 from ..diagnostics import Diagnostic, Severity
 from ..history.reader import HistoryReader
-from ..model.documents import Document
 from ..options import Settings, parse_options
-from ..pipeline import Project, load_project
+from ..pipeline import HistoryRead, Project, add_history, load_sources, read_project_history
 from .escaping import plain
 from .rendering import Renderer
 from .withheld import unlink_withheld
@@ -46,8 +46,10 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     option_problems: list[Diagnostic]
     project: Project
     renderer: Renderer
-    by_uri: dict[str, Document]
     reader: HistoryReader | None = None
+    history: Future[HistoryRead] | None = None  # being read while MkDocs converts the pages
+    pool: ThreadPoolExecutor
+    passes = 0  # the reader's count of git passes when this build started
     serving = False
     serve_errors: list[Diagnostic]
     warnings: list[Diagnostic]
@@ -70,6 +72,10 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         self.serving = command == "serve"
         self.reader = HistoryReader()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="imsdocs-git")
+
     # The site's own styles and scripts (print banner, sortable and filterable tables) come with the
     # plugin, so every IMS gets them without copying files; they load from the site, never a CDN.
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -82,7 +88,8 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
                 config.extra_javascript.append(script)
         return config
 
-    # Load everything before any page exists: errors must stop the build before MkDocs reads pages.
+    # Load the sources before any page exists: errors must stop the build before MkDocs reads pages.
+    # Git is read meanwhile, in a thread (git's work runs in its own processes), until on_env.
     # In `mkdocs serve` a bad edit must not stop the server: the last good project stays, and the
     # errors are logged and shown on every page until they are fixed.
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -94,23 +101,34 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
             else config.docs_dir,
             use_directory_urls=config.use_directory_urls,
         )
-        passes = self.reader.passes if self.reader else 0
-        project = load_project(settings, reader=self.reader, serving=self.serving)
-        if self.reader is not None and project.history is not None:
-            reused = self.reader.passes == passes
-            log.debug("git history %s (%s)", "reused" if reused else "read", project.history.branch)
+        reader = self.reader or HistoryReader()
+        self.passes = reader.passes
+        self.history = self.pool.submit(read_project_history, settings, reader)
+        project = load_sources(settings)
         self.serve_errors = []
         if self.serving and not project.ok and getattr(self, "project", None) is not None:
             self.serve_errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
             _log(project.diagnostics, abort=False)
-            return  # keep serving the last good project
+            self.history = None  # keep serving the last good project, history and all
+            return
         self.project = project
         self.renderer = Renderer(self.project)
-        self.by_uri = {doc.src_uri: doc for doc in self.project.documents}
-        if self.project.soa_document is not None:  # the SoA page gets its control block and history too
-            self.by_uri[self.project.soa_document.src_uri] = self.project.soa_document
         self.warnings = [d for d in project.diagnostics if d.severity is Severity.WARNING]
         _log(self.project.diagnostics)
+
+    # The pages are converted: the history is needed from here on, for the pages' control blocks and
+    # the generated tables, which go into the finished pages.
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.history is not None:
+            read = self.history.result()
+            self.history = None
+            if read.history is not None and self.reader is not None:
+                reused = self.reader.passes == self.passes
+                log.debug("git history %s (%s)", "reused" if reused else "read", read.history.branch)
+            found = add_history(self.project, read, self.serving)
+            self.warnings += [d for d in found if d.severity is Severity.WARNING]
+            _log(found)
+        return env
 
     # MkDocs refuses the project root as docs_dir, so the document folders are added from outside it.
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -129,8 +147,8 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
                 files.append(File.generated(config, uri, content=page))
         return files
 
-    # Documents get their control block and clause list; titles are escaped before MkDocs
-    # puts them raw into the navigation, <title> and the search index.
+    # Documents get the places of their control block and clause list; titles are escaped before
+    # MkDocs puts them raw into the navigation, <title> and the search index.
     # Material renders `subtitle` in the navigation and `description` in <meta> as they are written.
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         for key in ("title", "subtitle", "description"):
@@ -139,32 +157,31 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         if isinstance(page.meta.get("tags"), list):
             page.meta["tags"] = [html.escape(plain(str(tag))) for tag in page.meta["tags"]]
         uri = page.file.src_uri
-        document = self.by_uri.get(uri)
+        document = self.renderer.document_at(uri)
         if document is not None and document is not self.project.soa_document:
             # mkdocs-material reads `status` as its own page-status badge; ours means something else.
             page.meta.pop("status", None)
             if self.project.settings.search_excluded(document.classification):
                 page.meta["search"] = {"exclude": True}
-            markdown = (
-                self.renderer.document_header(document) + "\n" + markdown + self.renderer.document_footer(document)
-            )
+            markdown = self.renderer.document_markdown(document, markdown)
         markdown = unlink_withheld(markdown, uri, self.project.withheld)
         if self.serve_errors:
             markdown = _error_banner(self.serve_errors, uri) + markdown
-        return self.renderer.expand_markers(markdown, uri)
+        return markdown
 
     # Ids cited in the text (POL-021, R-IS-03) link to the document that holds them: in the HTML, so
     # only running text is touched, never code, headings or existing links.
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         return self.renderer.with_references(html, page.file.src_uri)
 
-    # The control block and revision history go into the finished page: neither Markdown nor the
-    # search index (where every page would match "approved" or "Version") has to parse them.
+    # The control block, revision history and generated tables go into the finished page: Markdown
+    # never parses them and the search index never holds them. Their anchors are registered, so
+    # that MkDocs still validates links to a clause's row.
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        document = self.by_uri.get(page.file.src_uri)
-        if document is not None:
-            output = self.renderer.document_tables(output, document)
-        return self.renderer.stamped(output)
+        finished = self.renderer.finish(output, page.file.src_uri)
+        if finished.anchors and page.present_anchor_ids is not None:
+            page.present_anchor_ids.update(finished.anchors)
+        return finished.html
 
     # Readers expect the documents first and the compliance views last, not MkDocs' alphabetical order.
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

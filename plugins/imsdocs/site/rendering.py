@@ -9,8 +9,12 @@ The templates only lay out what the domain computed.
 from __future__ import annotations
 
 import datetime
+import functools
+import html as htmllib
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -27,10 +31,29 @@ from .references import link_references
 
 SUMMARY_MARKER = "<!-- imsdocs:coverage -->"
 ATTENTION_MARKER = "<!-- imsdocs:attention -->"
-# The control block and the revision history are put into the finished page: they are no search
-# material (every page would match "approved"), and they need no Markdown.
-CONTROL_TABLE_MARKER = Markup("<!-- imsdocs:control-table -->")
-REVISION_HISTORY_MARKER = Markup("<!-- imsdocs:revision-history -->")
+# What comes from the history and the large generated tables is put into the finished page, in
+# place of these markers (HTML comments, which Markdown passes through): Markdown need not parse
+# it, the search index is not filled with table cells (every page would match "approved"), and git
+# can be read while MkDocs converts the pages.
+DOCUMENT_HEADER_MARKER = "<!-- imsdocs:document-header -->"
+REVISION_HISTORY_MARKER = "<!-- imsdocs:revision-history -->"
+GENERATED_MARKER = "<!-- imsdocs:generated-page -->"
+_ANCHOR = re.compile(r'\sid="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class FinishedPage:
+    """A page's final HTML, and the anchors the inserted parts brought (for MkDocs' link validation)."""
+
+    html: str
+    anchors: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Generated:
+    title: str
+    wide: bool
+    render: Callable[[], Markup]
 
 
 def _finalize(value: Any) -> Any:
@@ -111,13 +134,13 @@ class Formatter:
         return {ReviewState.OVERDUE: " (overdue)", ReviewState.DUE: " (due soon)"}.get(state, "")
 
 
-def _page(title: str, html: str, *, wide: bool = False) -> str:
-    """A generated page: its title as front matter (JSON is YAML), then the HTML.
+def _page(title: str, body: str, *, wide: bool = False) -> str:
+    """A generated page's source: its title as front matter (JSON is YAML), then the markers.
 
     The tables are the page: no table of contents beside them, and a wide table (the register, the
     SoA) also takes the navigation's width, so that it fits a 1280-pixel window without scrolling."""
     hide = '["navigation", "toc"]' if wide else '["toc"]'
-    return f"---\ntitle: {json.dumps(plain(title))}\nhide: {hide}\n---\n\n{html.strip()}\n"
+    return f"---\ntitle: {json.dumps(plain(title))}\nhide: {hide}\n---\n\n{body.strip()}\n"
 
 
 class Renderer:
@@ -126,10 +149,7 @@ class Renderer:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.pages = Pages(project.settings.compliance_dir)
-        policy = project.policy
-        self.fmt = Formatter(
-            policy.tz if policy is not None else datetime.UTC, project.settings.date_format, project.people
-        )
+        self.fmt = Formatter(project.tz, project.settings.date_format, project.people)
         self.shown = shown_standards(project.coverage, project.documents)
         self.published = [doc for doc in project.documents if project.published(doc)]
         # The register lists every controlled document, the SoA included.
@@ -141,6 +161,10 @@ class Renderer:
         for doc in self.published:
             if doc.record is not None:
                 self._produced.setdefault(doc.record.produced_by, []).append(doc)
+        self.by_uri = {doc.src_uri: doc for doc in project.documents}
+        if project.soa_document is not None:  # the SoA page gets its control block and history too
+            self.by_uri[project.soa_document.src_uri] = project.soa_document
+        self._generated = self._generated_pages()
 
     def _render(self, template: str, origin: str, **context: Any) -> Markup:
         links = Links(self.pages, origin, self.project.settings, self.withheld)
@@ -155,87 +179,126 @@ class Renderer:
         )
         return Markup(html)
 
-    def generated_pages(self) -> dict[str, str]:
-        """Source path -> content (front matter and HTML) of every compliance page."""
-        pages = self.pages
-        documents = self.published
-        pages_out = {
-            pages.index: _page(
-                "Compliance overview", self._render("index.html.j2", pages.index, summary=self._summary(pages.index))
+    def _generated_pages(self) -> dict[str, _Generated]:
+        """Every compliance page: its source path, title, width and how its content is rendered."""
+        pages, project = self.pages, self.project
+        found = {
+            pages.index: _Generated(
+                "Compliance overview",
+                False,
+                lambda: self._render("index.html.j2", pages.index, summary=self._summary(pages.index)),
             ),
-            pages.documents: _page(
+            pages.documents: _Generated(
                 "Documents and the clauses they satisfy",
-                self._render("documents.html.j2", pages.documents, documents=documents),
+                False,
+                lambda: self._render("documents.html.j2", pages.documents, documents=self.published),
             ),
-            pages.register: _page(
+            pages.register: _Generated(
                 "Document register",
-                self._render(
+                True,
+                lambda: self._render(
                     "register.html.j2",
                     pages.register,
                     documents=self.registered,
-                    withheld=len(self.project.documents) - len(documents),
+                    withheld=len(project.documents) - len(self.published),
                 ),
-                wide=True,
             ),
         }
         for standard in self.shown:
             uri = pages.matrix(standard.catalogue.key)
-            pages_out[uri] = _page(
+            found[uri] = _Generated(
                 f"Traceability matrix: {standard.catalogue.title}",
-                self._render("matrix.html.j2", uri, standard=standard),
+                False,
+                functools.partial(self._render, "matrix.html.j2", uri, standard=standard),
             )
-        if self.project.mandatory:
+        if project.mandatory:
             groups = [
-                (standard, [s for s in self.project.mandatory if s.item.standard == standard.catalogue.key])
+                (standard, [s for s in project.mandatory if s.item.standard == standard.catalogue.key])
                 for standard in self.shown
-                if any(s.item.standard == standard.catalogue.key for s in self.project.mandatory)
+                if any(s.item.standard == standard.catalogue.key for s in project.mandatory)
             ]
-            pages_out[pages.mandatory] = _page(
+            found[pages.mandatory] = _Generated(
                 "Mandatory documented information",
-                self._render("mandatory.html.j2", pages.mandatory, groups=groups),
-                wide=True,
+                True,
+                lambda: self._render("mandatory.html.j2", pages.mandatory, groups=groups),
             )
-        if self.project.topics:
-            columns = integrated_columns(self.project.topics, self.shown)
-            rows = [
-                (topic, *shared_topic_cells(topic, self.project.coverage, columns)) for topic in self.project.topics
-            ]
-            pages_out[pages.integrated] = _page(
-                "Integrated view", self._render("integrated.html.j2", pages.integrated, columns=columns, rows=rows)
+        if project.topics:
+
+            def integrated() -> Markup:
+                columns = integrated_columns(project.topics, self.shown)
+                rows = [(topic, *shared_topic_cells(topic, project.coverage, columns)) for topic in project.topics]
+                return self._render("integrated.html.j2", pages.integrated, columns=columns, rows=rows)
+
+            found[pages.integrated] = _Generated("Integrated view", False, integrated)
+        if project.soa is not None:
+            soa = project.soa
+            found[pages.soa] = _Generated(
+                f"Statement of Applicability: {soa.standard.catalogue.title}",
+                True,
+                lambda: self._render("soa.html.j2", pages.soa, soa=soa),
             )
-        if self.project.soa is not None:
-            soa_document = self.project.soa_document
-            html = self._render("soa.html.j2", pages.soa, soa=self.project.soa)
-            if soa_document is not None:  # under document control: control block above, revision history below
-                history = f"\n\n## Revision history\n\n{REVISION_HISTORY_MARKER}\n"
-                parts = [self.document_header(soa_document), str(html), history]
-                html = Markup("".join(parts))  # joined as text: adding a str to Markup would escape it
-            pages_out[pages.soa] = _page(
-                f"Statement of Applicability: {self.project.soa.standard.catalogue.title}", html, wide=True
-            )
-        return pages_out
+        return found
+
+    def generated_pages(self) -> dict[str, str]:
+        """Source path -> source (front matter and markers) of every compliance page."""
+        sources = {}
+        for uri, page in self._generated.items():
+            body = GENERATED_MARKER
+            if uri == self.pages.soa and self.project.soa_document is not None:
+                # Under document control: the control block above, the revision history below.
+                body = f"{DOCUMENT_HEADER_MARKER}\n\n{GENERATED_MARKER}\n\n## Revision history\n\n{REVISION_HISTORY_MARKER}"
+            sources[uri] = _page(page.title, body, wide=page.wide)
+        return sources
 
     def _summary(self, origin: str) -> Markup:
         return self._render("summary.html.j2", origin)
 
-    def expand_markers(self, markdown: str, origin: str) -> str:
-        """Replace the home page's markers with the coverage table and the attention list."""
-        if SUMMARY_MARKER in markdown:
-            markdown = markdown.replace(SUMMARY_MARKER, f"\n{self._summary(origin).strip()}\n")
-        if ATTENTION_MARKER in markdown:
-            found = attention(self.published, self.project.controls)
-            records = [r for r in self.project.records_due if r.document.src_uri not in self.withheld]
-            html = self._render("attention.html.j2", origin, lists=found, records=records)
-            markdown = markdown.replace(ATTENTION_MARKER, f"\n{html.strip()}\n")
-        return markdown
+    def document_at(self, uri: str) -> Document | None:
+        """The controlled document whose page is at `uri` (the SoA's too), if any."""
+        return self.by_uri.get(uri)
 
-    def document_header(self, doc: Document) -> str:
-        """What comes above a document's text: print banner, draft notice, the control block's place."""
+    def document_markdown(self, doc: Document, markdown: str) -> str:
+        """A document's Markdown with the places of its header and its footer (clauses, record control...)."""
+        return f"{DOCUMENT_HEADER_MARKER}\n\n{markdown}{self.document_footer(doc)}"
+
+    def document_header(self, doc: Document) -> Markup:
+        """What comes above a document's text: print banner, draft notice, control block."""
         control = self.project.control(doc)
-        html = self._render(
-            "document_header.html.j2", doc.src_uri, doc=doc, control=control, marker=CONTROL_TABLE_MARKER
-        )
-        return f"{html.strip()}\n\n"
+        table = self._render("control_table.html.j2", doc.src_uri, doc=doc, control=control)
+        return self._render("document_header.html.j2", doc.src_uri, doc=doc, control=control, control_table=table)
+
+    def finish(self, html: str, uri: str) -> FinishedPage:
+        """The finished page at `uri` with its markers replaced, and the build stamp at the end."""
+        inserted: list[str] = []
+
+        def put(html: str, marker: str, render: Callable[[], Markup]) -> str:
+            if marker not in html:
+                return html
+            part = str(render()).strip()
+            inserted.append(part)
+            return html.replace(marker, part)
+
+        generated = self._generated.get(uri)
+        if generated is not None:
+            html = put(html, GENERATED_MARKER, generated.render)
+        doc = self.by_uri.get(uri)
+        if doc is not None:
+            html = put(html, DOCUMENT_HEADER_MARKER, lambda: self.document_header(doc))
+            control = self.project.control(doc)
+            html = put(
+                html,
+                REVISION_HISTORY_MARKER,
+                lambda: self._render("revision_history.html.j2", uri, doc=doc, control=control),
+            )
+        html = put(html, SUMMARY_MARKER, lambda: self._summary(uri))
+        html = put(html, ATTENTION_MARKER, lambda: self._attention(uri))
+        anchors = frozenset(htmllib.unescape(m) for part in inserted for m in _ANCHOR.findall(part))
+        return FinishedPage(self._stamped(html), anchors)
+
+    def _attention(self, origin: str) -> Markup:
+        found = attention(self.published, self.project.controls)
+        records = [r for r in self.project.records_due if r.document.src_uri not in self.withheld]
+        return self._render("attention.html.j2", origin, lists=found, records=records)
 
     def document_footer(self, doc: Document) -> str:
         """What comes below a document's text: clauses satisfied, record control, attachments, the revision history's place."""
@@ -258,7 +321,7 @@ class Renderer:
             parts += ["## Records produced", self._render("produced.html.j2", doc.src_uri, produced=produced)]
         if doc.attachments:
             parts += ["## Attachments", self._render("attachments.html.j2", doc.src_uri, doc=doc)]
-        parts += ["## Revision history", REVISION_HISTORY_MARKER]
+        parts += ["## Revision history", Markup(REVISION_HISTORY_MARKER)]
         return "\n\n" + "\n\n".join(part.strip() for part in parts) + "\n"
 
     def with_references(self, html: str, origin: str) -> str:
@@ -272,7 +335,7 @@ class Renderer:
 
         return link_references(html, self.project.references, href)
 
-    def stamped(self, html: str) -> str:
+    def _stamped(self, html: str) -> str:
         """A finished page with the build stamp at the end of its content, so a printout can be traced."""
         stamp = self.project.stamp
         index = html.rfind("</article>")  # Material: the end of the content
@@ -282,14 +345,3 @@ class Renderer:
             return html
         line = Markup('<p class="ims-build-stamp">{}</p>\n').format(stamp.text())
         return html[:index] + str(line) + html[index:]
-
-    def document_tables(self, html: str, doc: Document) -> str:
-        """The page of `doc` (HTML) with its control block and revision history in place."""
-        control = self.project.control(doc)
-        for marker, template in (
-            (CONTROL_TABLE_MARKER, "control_table.html.j2"),
-            (REVISION_HISTORY_MARKER, "revision_history.html.j2"),
-        ):
-            if marker in html:
-                html = html.replace(marker, self._render(template, doc.src_uri, doc=doc, control=control), 1)
-        return html
