@@ -26,6 +26,7 @@ ALLOWED = {
     "imsdocs.forge": CORE | {"imsdocs.history", "imsdocs.forge"},
     "imsdocs.outputs": CORE
     | {"imsdocs.model", "imsdocs.history", "imsdocs.compliance", "imsdocs.pipeline", "imsdocs.outputs"},
+    "imsdocs.adopt": CORE | {"imsdocs.model", "imsdocs.compliance", "imsdocs.pipeline", "imsdocs.adopt"},
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import codes
+from .adopt import commands as adopt
 from .compliance.coverage import Status, shown_standards
 from .diagnostics import Diagnostic, Severity, has_errors
 from .forge.commands import register, run
@@ -70,11 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     owners.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed file differs")
     register(commands)
     outputs.register(commands)
+    adopt.register(commands)
     args = parser.parse_args(argv)
 
     if (code := run(args)) is not None:
         return code
     if (code := outputs.run(args)) is not None:
+        return code
+    if (code := adopt.run(args)) is not None:
         return code
     if args.command == "codes":
         return _codes(args.format)
