@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import difflib
 import io
 import json
@@ -13,21 +12,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import codes
-from .adopt.scaffold import scaffold, start_repository
+from .adopt import commands as adopt
 from .compliance.coverage import Status, shown_standards
-from .diagnostics import Diagnostic, Severity, did_you_mean, has_errors
+from .diagnostics import Diagnostic, Severity, has_errors
 from .forge.commands import register, run
 from .history.document_control import ReviewState
 from .history.evidence import FIELDS, evidence_rows
-from .history.git import GitError
 from .history.reader import HistoryError, repository_top
-from .model.catalogue import shipped_catalogues
 from .model.documents import Document
 from .options import Settings, read_mkdocs_yml
 from .outputs import commands as outputs
 from .outputs.codeowners import codeowners
 from .outputs.diff import to_json, to_markdown, to_text
-from .pipeline import Project, build_time, load_project, package_version
+from .pipeline import Project, load_project, package_version
 from .review import ReviewError, review_change
 
 
@@ -80,28 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     owners.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed file differs")
     register(commands)
     outputs.register(commands)
-    start = commands.add_parser(
-        "new", help="create a working IMS repository: configuration, requirements, starter drafts, CI"
-    )
-    start.add_argument("directory", type=Path, help="where to create it (must be empty or absent)")
-    start.add_argument(
-        "--standards", default="iso27001:2022,iso20000-1:2018", help="comma-separated standard keys in scope"
-    )
-    start.add_argument("--name", default="Our organisation", help="the organisation's name, for the site's title")
-    start.add_argument(
-        "--forge", choices=("github", "gitlab"), default="github", help="where pull requests are reviewed"
-    )
-    start.add_argument("--git", action="store_true", help="also run git init and commit the starting point")
+    adopt.register(commands)
     args = parser.parse_args(argv)
 
     if (code := run(args)) is not None:
         return code
     if (code := outputs.run(args)) is not None:
         return code
+    if (code := adopt.run(args)) is not None:
+        return code
     if args.command == "codes":
         return _codes(args.format)
-    if args.command == "new":
-        return _new(args)
     if args.command == "diff":
         return _diff(args)
     if not args.config_file.is_file():
@@ -118,35 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evidence":
         return _evidence(project, args.format, args.output)
     return _check(project, args.format, verbose=args.verbose)
-
-
-def _new(args: argparse.Namespace) -> int:
-    target: Path = args.directory
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        print(f"imsdocs new: {target} is not an empty folder: nothing was written.", file=sys.stderr)
-        return 1
-    standards = [s.strip() for s in args.standards.split(",") if s.strip()]
-    known = shipped_catalogues()
-    unknown = [s for s in standards if s not in known]
-    if unknown or not standards:
-        hint = did_you_mean(unknown[0], known) if unknown else ""
-        print(f"imsdocs new: unknown standard {', '.join(unknown) or '(none given)'}. {hint}".rstrip(), file=sys.stderr)
-        return 2
-    today = build_time(datetime.UTC).date()
-    written = scaffold(target, standards, args.name, args.forge, today)
-    print(f"Wrote {len(written)} files in {target}: mkdocs.yml, requirements_map/, docs/, and starter drafts.")
-    if args.git:
-        try:
-            start_repository(target)
-        except GitError as exc:
-            print(f"imsdocs new: git failed: {exc}", file=sys.stderr)
-            return 1
-        print("Made it a git repository on branch main, with one commit.")
-    print(
-        "Next: build it (mkdocs build lists what is missing; mkdocs build --strict fails until the drafts are "
-        "written and approved), then work through the drafts."
-    )
-    return 0
 
 
 def _codes(output: str) -> int:
