@@ -138,3 +138,28 @@ def test_punctuation_in_values_reads_as_written_not_as_entities(demo: DemoProjec
     row = built.matrix_row("demo-2024-a-1-2")
     assert "Excluded: The landlord&#39;s staff &amp; *nobody* else | ever_</td>" in row
     assert "&amp;#" not in matrix and "<em>" not in row
+
+
+def test_other_plugins_see_a_documents_front_matter_and_its_text_arrives_whole(demo: DemoProject) -> None:
+    # imsdocs hands MkDocs the front matter it parsed already; a hook (run after every plugin) and
+    # the page must still see every field, and a first line that looks like "key: value" stays text.
+    demo.write(
+        "policies/scope.md",
+        document("POL-001", '"4.1", "4.2"', title="Scope Statement").replace(
+            "## Purpose", "Note: this line is text, not metadata.\n\n## Purpose", 1
+        ),
+    )
+    demo.write(
+        "hooks.py",
+        "def on_page_markdown(markdown, page, **kwargs):\n"
+        "    owner = page.meta.get('owner')\n"
+        "    return markdown + f'\\n\\nHook saw owner {owner} and type {page.meta.get(\"type\")}.\\n'\n",
+    )
+    config = (demo.root / "mkdocs.yml").read_text(encoding="utf-8")
+    demo.write("mkdocs.yml", config + "hooks:\n  - hooks.py\n")
+    built = demo.build()
+    assert built.returncode == 0, built.output
+    page = built.html("policies/scope/index.html")
+    assert "Hook saw owner IMS Manager and type policy." in page
+    assert "Note: this line is text, not metadata." in page
+    assert "<title>Scope Statement" in page

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .. import codes
 from ..diagnostics import Diagnostic, did_you_mean, has_errors
@@ -113,6 +114,10 @@ class Document:
     provides: tuple[str, ...] = ()  # mandatory documented information it is: "iso27001:2022/risk-treatment-plan"
     location: str = ""  # where the item is held when it is not this page's text (another tool)
     declares: tuple[str, ...] = ()  # register entries this document is the home of (risks, nonconformities)
+    # The front matter as plain values and the text after it, parsed once: the site hands both to
+    # MkDocs, which would otherwise parse every front matter again with PyYAML's pure-Python loader.
+    meta: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    body: str = field(default="", repr=False, compare=False)
 
     @property
     def counts_for_coverage(self) -> bool:
@@ -143,11 +148,29 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
+# Documents already read, by their text and place: `mkdocs serve` rebuilds and `imsdocs diff`'s two
+# trees parse only what changed. Bounded; a Document is not changed once read.
+_READ: dict[tuple[str, str, str, Schema], tuple[Document | None, tuple[Diagnostic, ...]]] = {}
+_READ_MAX = 8192
+
+
 def read_document(file: Path, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
     """Read one document's front matter. Returns None (with errors) when it cannot be used."""
     text, problems = read_text(file, path, "the document")
     if text is None:
         return None, problems
+    key = (text, path, src_uri, schema)
+    if key not in _READ:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        read, problems = document_from_text(text, path, src_uri, schema)
+        _READ[key] = read, tuple(problems)
+    document, known = _READ[key]
+    return document, list(known)
+
+
+def document_from_text(text: str, path: str, src_uri: str, schema: Schema) -> tuple[Document | None, list[Diagnostic]]:
+    """A document from the text of its file (front matter and body)."""
     if not text.startswith("---"):
         return None, [
             codes.FRONT_MATTER_MISSING(
@@ -174,6 +197,8 @@ def read_document(file: Path, path: str, src_uri: str, schema: Schema) -> tuple[
     if document is not None:
         document.links = tuple(body_links(parts[1], parts[2]))
         document.references = tuple(body_references(parts[1], parts[2]))
+        document.meta = root.plain()
+        document.body = parts[1]
     return document, problems
 
 

@@ -6,6 +6,7 @@ way MkDocs computes them (with or without directory URLs) rather than rewritten 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -64,6 +65,17 @@ class Pages:
         return f"{self.compliance_dir}/mandatory.md"
 
 
+@functools.lru_cache(maxsize=65536)  # the same few hundred pages link to each other thousands of times
+def _relative_url(origin: str, target: str, use_directory_urls: bool) -> str:
+    origin_url = site_path(origin, use_directory_urls)
+    base = origin_url.rstrip("/") if origin_url.endswith("/") or not origin_url else posixpath.dirname(origin_url)
+    url = site_path(target, use_directory_urls)
+    relative = posixpath.relpath(url.rstrip("/") or ".", base or ".")
+    if url.endswith("/") or not url:
+        relative = "./" if relative == "." else relative + "/"
+    return quote(relative)
+
+
 @dataclass(frozen=True)
 class Links:
     """Links as they are written on one page (`origin`, a source path such as `policies/a.md`)."""
@@ -75,13 +87,8 @@ class Links:
 
     def href(self, target: str, anchor: str = "") -> str:
         """The relative URL from this page to the source path `target` (a page or a file)."""
-        origin = site_path(self.origin, self.settings.use_directory_urls)
-        base = origin.rstrip("/") if origin.endswith("/") or not origin else posixpath.dirname(origin)
-        url = site_path(target, self.settings.use_directory_urls)
-        relative = posixpath.relpath(url.rstrip("/") or ".", base or ".")
-        if url.endswith("/") or not url:
-            relative = "./" if relative == "." else relative + "/"
-        return quote(relative) + (f"#{anchor}" if anchor else "")
+        relative = _relative_url(self.origin, target, self.settings.use_directory_urls)
+        return relative + (f"#{anchor}" if anchor else "")
 
     def to(self, text: str, target: str, anchor: str = "") -> Markup:
         """A link with `text` (as text) to the source path `target`."""

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config.base import ConfigErrors, ConfigWarnings
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -26,6 +26,9 @@ from ..pipeline import HistoryRead, Project, add_history, load_sources, read_pro
 from .escaping import plain
 from .rendering import Renderer
 from .withheld import unlink_withheld
+
+if TYPE_CHECKING:  # imported by `mkdocs serve` itself; a build need not load the web server
+    from mkdocs.livereload import LiveReloadServer
 
 log = get_plugin_logger(__name__)
 ASSETS = "assets/imsdocs"
@@ -147,10 +150,27 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
                 files.append(File.generated(config, uri, content=page))
         return files
 
+    # A document's front matter is parsed and checked already: MkDocs gets the text after it (the
+    # blank first line stops MkDocs reading "key: value" lines as metadata), and the parsed values
+    # as the page's meta, first thing in on_page_markdown.
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        document = self.renderer.document_at(page.file.src_uri)
+        if document is None or document is self.project.soa_document:
+            return None
+        return "\n" + document.body
+
+    # Before every other plugin's on_page_markdown, so that all of them see the page's meta.
+    @event_priority(100)
+    def _page_meta(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        document = self.renderer.document_at(page.file.src_uri)
+        if document is not None and document is not self.project.soa_document:
+            page.meta = copy.deepcopy(document.meta)  # a plugin changing it must not change the parsed one
+        return markdown
+
     # Documents get the places of their control block and clause list; titles are escaped before
     # MkDocs puts them raw into the navigation, <title> and the search index.
     # Material renders `subtitle` in the navigation and `description` in <meta> as they are written.
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def _page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         for key in ("title", "subtitle", "description"):
             if isinstance(page.meta.get(key), str):
                 page.meta[key] = html.escape(plain(page.meta[key]))
@@ -168,6 +188,8 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         if self.serve_errors:
             markdown = _error_banner(self.serve_errors, uri) + markdown
         return markdown
+
+    on_page_markdown = CombinedEvent(_page_meta, _page_markdown)
 
     # Ids cited in the text (POL-021, R-IS-03) link to the document that holds them: in the HTML, so
     # only running text is touched, never code, headings or existing links.
