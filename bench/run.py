@@ -61,6 +61,7 @@ MIN_GIT_PLUGINS = MIN_GIT_PLUGINS_OVER_IMSDOCS
 CHECK_SECONDS = {150: 1.0, 2000: 2.5}  # `imsdocs check` as a fresh process
 MAX_DIFF_SECONDS = 2.0  # `imsdocs diff main HEAD` at 2000 documents
 MAX_SERVE_RATIO = 1.15  # a serve rebuild after one save, at 150 documents
+MAX_SERVE_DOCUMENTS = 500  # larger sites: a serve measurement would take longer than the rest of the size
 
 # --- synthetic content ----------------------------------------------------------------------------
 
@@ -1013,8 +1014,10 @@ def measure(documents: int, commits: int, args: argparse.Namespace, workdir: Pat
     )
     diff = time_diff(repo, max(args.repeat, 3))
     edits = max(args.repeat, 3)
-    serve_plain = time_serve_rebuild(repo, ".bench/mkdocs-plain.yml", edits, "plain serve")
-    serve_imsdocs = time_serve_rebuild(repo, "mkdocs.yml", edits, "imsdocs serve")
+    serve_plain = serve_imsdocs = float("nan")
+    if documents <= MAX_SERVE_DOCUMENTS:
+        serve_plain = time_serve_rebuild(repo, ".bench/mkdocs-plain.yml", edits, "plain serve")
+        serve_imsdocs = time_serve_rebuild(repo, "mkdocs.yml", edits, "imsdocs serve")
     problems: list[str] = []
     plugins = None
     if not args.no_git_plugins:
@@ -1056,10 +1059,14 @@ def table(results: Sequence[SizeResult]) -> str:
     ]
     for r in results:
         plugins = f"{r.plugins_ratio:.2f}" if r.plugins_ratio is not None else "not run"
+        serve = (
+            f"{r.serve_ratio:.2f} ({r.serve_imsdocs:.2f} s / {r.serve_plain:.2f} s)"
+            if r.serve_plain == r.serve_plain  # not NaN: measured
+            else "not measured"
+        )
         rows.append(
-            f"| {r.documents:,} x {r.commits:,} | {r.ratio:.2f} | {r.serve_ratio:.2f} ({r.serve_imsdocs:.2f} s / "
-            f"{r.serve_plain:.2f} s) | {plugins} | {r.plain.seconds:.2f} s | {r.imsdocs.seconds:.2f} s | "
-            f"{r.git_pass:.2f} s | {r.check:.2f} s | {r.diff:.2f} s |"
+            f"| {r.documents:,} x {r.commits:,} | {r.ratio:.2f} | {serve} | {plugins} | {r.plain.seconds:.2f} s | "
+            f"{r.imsdocs.seconds:.2f} s | {r.git_pass:.2f} s | {r.check:.2f} s | {r.diff:.2f} s |"
         )
     return "\n".join(rows)
 
