@@ -65,7 +65,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 
 def pages(project: Project) -> dict[str, str]:
-    """Each generated page as MkDocs receives it (the source) and as it is finished (markers replaced)."""
+    """Each generated page as MkDocs receives it (the source) and as it is finished (markers replaced);
+    a document's page as its Markdown and as finished (footer filled in, then markers replaced)."""
     renderer = Renderer(project)
     found = {}
     for uri, text in renderer.generated_pages().items():
@@ -77,7 +78,8 @@ def pages(project: Project) -> dict[str, str]:
         if doc.id in ("POL-002", "REC-001"):
             name = doc.src_uri.replace("/", "__").removesuffix(".md")
             found[f"{name}.md"] = renderer.document_markdown(doc, "The text.\n")
-            found[f"{name}.html"] = renderer.finish(found[f"{name}.md"], doc.src_uri).html
+            content = renderer.document_content(found[f"{name}.md"], doc.src_uri)
+            found[f"{name}.html"] = renderer.finish(content, doc.src_uri).html
     return found
 
 

@@ -191,10 +191,12 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
 
     on_page_markdown = CombinedEvent(_page_meta, _page_markdown)
 
-    # Ids cited in the text (POL-021, R-IS-03) link to the document that holds them: in the HTML, so
-    # only running text is touched, never code, headings or existing links.
+    # A document's footer (clauses, record control) goes in after Markdown, which would only pass its
+    # HTML through, and before the search index is built. Ids cited in the text (POL-021, R-IS-03)
+    # link to the document that holds them: in the HTML, so only running text is touched, never
+    # code, headings or existing links.
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        return self.renderer.with_references(html, page.file.src_uri)
+        return self.renderer.document_content(html, page.file.src_uri)
 
     # The control block, revision history and generated tables go into the finished page: Markdown
     # never parses them and the search index never holds them. Their anchors are registered, so

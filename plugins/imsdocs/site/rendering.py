@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..compliance.coverage import Status, integrated_columns, shared_topic_cells, shown_standards
-from ..history.document_control import ReviewState, Revision, attention
+from ..history.document_control import DocumentControl, ReviewState, Revision, attention
 from ..model.documents import Document
 from ..model.people import Person
 from ..pipeline import Project
@@ -39,6 +39,13 @@ ATTENTION_MARKER = "<!-- imsdocs:attention -->"
 DOCUMENT_HEADER_MARKER = "<!-- imsdocs:document-header -->"
 REVISION_HISTORY_MARKER = "<!-- imsdocs:revision-history -->"
 GENERATED_MARKER = "<!-- imsdocs:generated-page -->"
+
+
+def _footer_marker(number: int) -> str:
+    """The place of a document's footer section `number`, filled in after Markdown (document_content)."""
+    return f"<!-- imsdocs:footer-{number} -->"
+
+
 _ANCHOR = re.compile(r'\sid="([^"]+)"')
 
 
@@ -55,6 +62,11 @@ class _Generated:
     title: str
     wide: bool
     render: Callable[[], Markup]
+
+
+def _cell(value: object) -> str:
+    """A value as the templates show it (autoescape after `_finalize`): our Markup as it is, text escaped."""
+    return str(escape(_finalize(value)))
 
 
 def _finalize(value: Any) -> Any:
@@ -276,6 +288,41 @@ class Renderer:
             sources[uri] = _page(page.title, body, wide=page.wide)
         return sources
 
+    def _revision_history(self, origin: str, control: DocumentControl) -> Markup:
+        """A document's revision history, newest first.
+
+        Built here rather than by a template: it is the largest table on most pages (a row per
+        version, thousands in a build), and a template's per-value overhead made it a tenth of the
+        build. The escaping rule is the templates' (`_cell`)."""
+        if not control.revisions:
+            if control.history_known:
+                return Markup("<p>No accepted change yet: this document has not reached the main branch.</p>\n")
+            return Markup(
+                "<p>No history: the site was built outside a git repository, so versions and approvals are unknown.</p>\n"
+            )
+        links, fmt = Links(self.pages, origin, self.project.settings, self.withheld), self.fmt
+        rows = []
+        for rev in control.revisions:
+            summary = fmt.summary(rev)
+            if rev.change.moved_from and not rev.baseline:
+                summary += f" (moved from {rev.change.moved_from})"
+            cells = (
+                rev.version,
+                fmt.date(rev.effective),
+                summary,
+                fmt.authors(rev),
+                fmt.approval(rev),
+                links.reference(rev),
+                fmt.signature(rev),
+            )
+            rows.append("<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in cells) + "</tr>\n")
+        return Markup(
+            "<table data-ims-history>\n<thead>\n<tr><th>Version</th><th>Date</th><th>Summary</th><th>Author</th>"
+            "<th>Approver</th><th>Reference</th><th>Signature</th></tr>\n</thead>\n<tbody>\n"
+            + "".join(rows)
+            + "</tbody>\n</table>\n"
+        )
+
     def _summary(self, origin: str) -> Markup:
         return self._render("summary.html.j2", origin)
 
@@ -314,7 +361,7 @@ class Renderer:
             html = put(
                 html,
                 REVISION_HISTORY_MARKER,
-                lambda: self._render("revision_history.html.j2", uri, doc=doc, control=control),
+                lambda: self._revision_history(uri, control),
             )
         html = put(html, SUMMARY_MARKER, lambda: self._summary(uri))
         html = put(html, ATTENTION_MARKER, lambda: self._attention(uri))
@@ -326,29 +373,56 @@ class Renderer:
         records = [r for r in self.project.records_due if r.document.src_uri not in self.withheld]
         return self._render("attention.html.j2", origin, lists=found, records=records)
 
-    def document_footer(self, doc: Document) -> str:
-        """What comes below a document's text: clauses satisfied, record control, attachments, the revision history's place."""
-        claims: dict[str, list[tuple[str, str]]] = {}
-        for claim in doc.claims:
-            catalogue = self.project.catalogues.get(claim.standard)
-            if catalogue is not None and claim.clause in catalogue:
-                claims.setdefault(claim.standard, []).append(
-                    (claim.clause, catalogue.clauses[claim.clause].display_title)
-                )
-        parts = ["## Clauses satisfied", self._render("document_footer.html.j2", doc.src_uri, doc=doc, claims=claims)]
+    def _footer_parts(self, doc: Document) -> list[tuple[str, Callable[[], Markup]]]:
+        """The sections below a document's text, heading and content: clauses satisfied, record
+        control, records produced, attachments (the revision history follows them)."""
+        uri = doc.src_uri
+
+        def claimed() -> Markup:
+            claims: dict[str, list[tuple[str, str]]] = {}
+            for claim in doc.claims:
+                catalogue = self.project.catalogues.get(claim.standard)
+                if catalogue is not None and claim.clause in catalogue:
+                    claims.setdefault(claim.standard, []).append(
+                        (claim.clause, catalogue.clauses[claim.clause].display_title)
+                    )
+            return self._render("document_footer.html.j2", uri, doc=doc, claims=claims)
+
+        parts: list[tuple[str, Callable[[], Markup]]] = [("Clauses satisfied", claimed)]
         if doc.record is not None:
             producer = self.project.document(doc.record.produced_by)
-            parts += [
-                "## Record control",
-                self._render("record_control.html.j2", doc.src_uri, doc=doc, producer=producer),
-            ]
+            parts.append(
+                ("Record control", lambda: self._render("record_control.html.j2", uri, doc=doc, producer=producer))
+            )
         produced = self._produced.get(doc.id, [])
         if produced:
-            parts += ["## Records produced", self._render("produced.html.j2", doc.src_uri, produced=produced)]
+            parts.append(("Records produced", lambda: self._render("produced.html.j2", uri, produced=produced)))
         if doc.attachments:
-            parts += ["## Attachments", self._render("attachments.html.j2", doc.src_uri, doc=doc)]
-        parts += ["## Revision history", Markup(REVISION_HISTORY_MARKER)]
-        return "\n\n" + "\n\n".join(part.strip() for part in parts) + "\n"
+            parts.append(("Attachments", lambda: self._render("attachments.html.j2", uri, doc=doc)))
+        return parts
+
+    def document_footer(self, doc: Document) -> str:
+        """The Markdown below a document's text: the footer's headings (so that they are in the table of
+        contents) and the places of their content, which `document_content` fills in."""
+        parts = [
+            f"## {heading}\n\n{_footer_marker(number)}" for number, (heading, _) in enumerate(self._footer_parts(doc))
+        ]
+        parts.append(f"## Revision history\n\n{REVISION_HISTORY_MARKER}")
+        return "\n\n" + "\n\n".join(parts) + "\n"
+
+    def document_content(self, html: str, origin: str) -> str:
+        """A page's HTML with a document's footer filled in and the ids it cites linked.
+
+        The footer is HTML that Markdown would only pass through; put in after the conversion, it
+        costs Markdown nothing and is still searchable (the search index is built after this)."""
+        doc = self.by_uri.get(origin)
+        if doc is not None and doc is not self.project.soa_document:
+            for number, (_, render) in enumerate(self._footer_parts(doc)):
+                # The footer's marker is its last occurrence: the document's own text comes before it.
+                before, marker, after = html.rpartition(_footer_marker(number))
+                if marker:
+                    html = f"{before}{str(render()).strip()}{after}"
+        return self.with_references(html, origin)
 
     def with_references(self, html: str, origin: str) -> str:
         """A page's HTML with the ids it cites linked to the documents that hold them."""
