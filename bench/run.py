@@ -30,6 +30,7 @@ import argparse
 import collections
 import compileall
 import datetime
+import math
 import os
 import platform
 import queue
@@ -891,7 +892,7 @@ class SizeResult:
             )
         if self.documents >= 2000:
             found.append((f"imsdocs diff <= {MAX_DIFF_SECONDS:g} s", self.diff <= MAX_DIFF_SECONDS))
-        if 150 <= self.documents < 500:
+        if 150 <= self.documents < 500 and not math.isnan(self.serve_ratio):  # a failed serve is in the problems
             found.append((f"serve rebuild imsdocs / plain <= {MAX_SERVE_RATIO}", self.serve_ratio <= MAX_SERVE_RATIO))
         return found
 
@@ -979,17 +980,25 @@ def time_serve_rebuild(repo: Repository, config: str, edits: int, label: str) ->
         return None
 
     built = r"Documentation built in ([\d.]+) seconds"
-    times = []
+    times: list[float] = []
     try:
         if wait_for(built, 1800) is None:  # the first build
             raise ServeFailed(f"{label}: no first build", list(seen))
         wait_for(r"Serving on", 600)  # the watcher is in place: a save is seen from now on
         for number in range(edits):
             time.sleep(1.5)  # past the watcher's debounce, so each save is one rebuild
-            document.write_text(original + f"\nEdited {number}.\n", encoding="utf-8")
-            if wait_for(r"Detected file changes", 30) is None:  # a save the watcher missed: save again
-                document.write_text(original + f"\nEdited {number} again.\n", encoding="utf-8")
-            found = wait_for(built, 600)
+            # The watcher has been seen to miss a save (and, once, to stop seeing saves at all):
+            # save again with new content a few times, then keep the rebuilds measured so far.
+            for attempt in range(3):
+                document.write_text(original + f"\nEdited {number}, save {attempt}.\n", encoding="utf-8")
+                if wait_for(r"Detected file changes", 20) is not None:
+                    break
+            else:
+                if times:
+                    print(f"  {label}: the watcher stopped seeing saves; {len(times)} rebuilds measured", flush=True)
+                    break
+                raise ServeFailed(f"{label}: no rebuild after saving {repo.sample_path} three times", list(seen))
+            found = wait_for(built, 300)
             if found is None:
                 raise ServeFailed(f"{label}: no rebuild after saving {repo.sample_path}", list(seen))
             times.append(float(found.group(1)))
@@ -1029,7 +1038,7 @@ def measure(documents: int, commits: int, args: argparse.Namespace, workdir: Pat
         repo.root, [sys.executable, "-m", "imsdocs.cli", "check"], max(args.repeat, 3), "imsdocs check"
     )
     diff = time_diff(repo, max(args.repeat, 3))
-    edits = max(args.repeat, 3)
+    edits = min(max(args.repeat, 3), 5)
     serve_plain = serve_imsdocs = float("nan")
     problems: list[str] = []
     if documents <= MAX_SERVE_DOCUMENTS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from markupsafe import Markup
+from markupsafe import escape
 
 from ..model.documents import REFERENCE, Document
 
@@ -19,6 +19,8 @@ _SKIP = {"a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h
 
 def link_references(html: str, targets: Mapping[str, Document], href: Callable[[Document], str | None]) -> str:
     """`html` with each cited id in running text linked; `href` gives a document's URL, or None for no link."""
+    if REFERENCE.search(html) is None:  # most pages cite nothing: no need to walk their tags
+        return html
     out: list[str] = []
     skipping: list[str] = []
     position = 0
@@ -43,6 +45,6 @@ def _link(text: str, targets: Mapping[str, Document], href: Callable[[Document],
         url = href(target) if target is not None else None
         if url is None:
             return match.group(0)
-        return str(Markup('<a href="{}" class="ims-reference">{}</a>').format(url, match.group(1)))
+        return f'<a href="{escape(url)}" class="ims-reference">{escape(match.group(1))}</a>'
 
     return REFERENCE.sub(replace, text)

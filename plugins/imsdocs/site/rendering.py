@@ -411,10 +411,11 @@ class Renderer:
         return "\n\n" + "\n\n".join(parts) + "\n"
 
     def document_content(self, html: str, origin: str) -> str:
-        """A page's HTML with a document's footer filled in and the ids it cites linked.
+        """A page's HTML with the ids it cites linked to their documents, and a document's footer filled in.
 
         The footer is HTML that Markdown would only pass through; put in after the conversion, it
         costs Markdown nothing and is still searchable (the search index is built after this)."""
+        html = self.with_references(html, origin)
         doc = self.by_uri.get(origin)
         if doc is not None and doc is not self.project.soa_document:
             for number, (_, render) in enumerate(self._footer_parts(doc)):
@@ -422,7 +423,7 @@ class Renderer:
                 before, marker, after = html.rpartition(_footer_marker(number))
                 if marker:
                     html = f"{before}{str(render()).strip()}{after}"
-        return self.with_references(html, origin)
+        return html
 
     def with_references(self, html: str, origin: str) -> str:
         """A page's HTML with the ids it cites linked to the documents that hold them."""
