@@ -54,7 +54,7 @@ def review_change(
     # after the other, on 2 cores).
     with (
         ThreadPoolExecutor(1, thread_name_prefix="imsdocs-git") as pool,
-        tempfile.TemporaryDirectory(prefix="imsdocs-diff-") as temporary,
+        tempfile.TemporaryDirectory(prefix="imsdocs-diff-", dir=_scratch()) as temporary,
     ):
         base_folder, head_folder = Path(temporary) / "base", Path(temporary) / "head"
         base_settings, problems = _settings(root, config_file.name, base_sha, base_folder)
