@@ -206,7 +206,7 @@ _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 
-def _outside_code(body: str, first_line: int) -> list[tuple[int, str]]:
+def _outside_fences(body: str, first_line: int) -> list[tuple[int, str]]:
     """The lines of a Markdown body that are not in fenced code, with their file line numbers."""
     found = []
     fence = ""
@@ -216,7 +216,7 @@ def _outside_code(body: str, first_line: int) -> list[tuple[int, str]]:
             fence = "" if fence else marker.group(1)
             continue
         if not fence:
-            found.append((number, re.sub(r"`[^`]*`", "", line)))  # inline code is no reference either
+            found.append((number, line))
     return found
 
 
@@ -224,22 +224,15 @@ def body_references(body: str, first_line: int) -> list[tuple[str, int]]:
     """Ids of the form POL-021, R-IS-03, NC-2026-011 cited in the body's text (not in code)."""
     return [
         (match.group(1), number)
-        for number, line in _outside_code(body, first_line)
-        for match in REFERENCE.finditer(line)
+        for number, line in _outside_fences(body, first_line)
+        for match in REFERENCE.finditer(re.sub(r"`[^`]*`", "", line))  # inline code is no reference either
     ]
 
 
 def body_links(body: str, first_line: int) -> list[tuple[str, int]]:
     """Relative link targets of a Markdown body with their file lines (not in fenced code, not URLs)."""
     found = []
-    fence = ""
-    for number, line in enumerate(body.split("\n"), start=first_line):
-        marker = _FENCE.match(line)
-        if marker and (not fence or marker.group(1)[0] == fence[0]):
-            fence = "" if fence else marker.group(1)
-            continue
-        if fence:
-            continue
+    for number, line in _outside_fences(body, first_line):
         for match in _LINK.finditer(line):
             target = match.group(1)
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) and not target.startswith(("#", "/")):
