@@ -298,6 +298,19 @@ plugins:
 {extra}"""
 
 
+def imported_ims(demo: DemoProject, extra: str = "", people: str = PEOPLE) -> tuple[DemoProject, Repo]:
+    """The demo IMS in git: imported on 5 January 2026 (baseline 31 January), built on 1 March 2026.
+
+    `extra`: plugin options added to CONFIG (indented as options); `people`: the people file."""
+    demo.write("mkdocs.yml", CONFIG.format(extra=extra))
+    demo.write("requirements_map/people.yml", people)
+    demo.today = "2026-03-01T12:00:00+00:00"
+    repo = Repo(demo.root)
+    repo.write(".gitignore", "site/\n")
+    repo.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
+    return demo, repo
+
+
 def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 

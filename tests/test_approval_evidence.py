@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, DANA, DemoProject, Repo, control_block, document, revision_rows, warnings
+from conftest import CONFIG, DANA, DemoProject, Repo, control_block, document, imported_ims, revision_rows, warnings
 from imsdocs import read_history
 
 PEOPLE = """\
@@ -29,13 +29,7 @@ BOB = ("Bob Builder", "bob@kestrel.example")
 @pytest.fixture
 def ims(demo: DemoProject) -> tuple[DemoProject, Repo]:
     """The demo IMS in git, imported on 5 January 2026 (baseline 31 January), built on 1 March 2026."""
-    demo.write("mkdocs.yml", CONFIG.format(extra=""))
-    demo.write("requirements_map/people.yml", PEOPLE)
-    demo.today = "2026-03-01T12:00:00+00:00"
-    repo = Repo(demo.root)
-    repo.write(".gitignore", "site/\n")
-    repo.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
-    return demo, repo
+    return imported_ims(demo, people=PEOPLE)
 
 
 def security(body: str) -> str:

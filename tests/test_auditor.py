@@ -8,14 +8,13 @@ import re
 import pytest
 
 from conftest import (
-    CONFIG,
     DANA,
-    PEOPLE,
     SOA_DOCUMENT,
     DemoProject,
     Repo,
     control_block,
     document,
+    imported_ims,
     revision_rows,
     text,
     warnings,
@@ -34,15 +33,7 @@ def record(doc_id: str, title: str, extra: str = "", body: str = "Entries.") -> 
 
 @pytest.fixture
 def ims(demo: DemoProject) -> tuple[DemoProject, Repo]:
-    demo.write(
-        "mkdocs.yml", CONFIG.format(extra="      checks: {approval-missing: info, approval-no-pull-request: info}\n")
-    )
-    demo.write("requirements_map/people.yml", PEOPLE)
-    demo.today = "2026-03-01T12:00:00+00:00"
-    repo = Repo(demo.root)
-    repo.write(".gitignore", "site/\n")
-    repo.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
-    return demo, repo
+    return imported_ims(demo, "      checks: {approval-missing: info, approval-no-pull-request: info}\n")
 
 
 SOA_BLOCK = SOA_DOCUMENT

@@ -12,13 +12,13 @@ import pytest
 from conftest import (
     CONFIG,
     DANA,
-    PEOPLE,
     DemoProject,
     Repo,
     build_env,
     control_block,
     document,
     free_port,
+    imported_ims,
     revision_rows,
     text,
     wait_for,
@@ -30,13 +30,7 @@ from imsdocs import HistoryReader, Settings, load_project
 @pytest.fixture
 def ims(demo: DemoProject) -> tuple[DemoProject, Repo]:
     """The demo IMS in a git repository, imported on 5 January 2026, built on 1 March 2026."""
-    demo.write("mkdocs.yml", CONFIG.format(extra=""))
-    demo.write("requirements_map/people.yml", PEOPLE)
-    demo.today = "2026-03-01T12:00:00+00:00"
-    repo = Repo(demo.root)
-    repo.write(".gitignore", "site/\n")
-    repo.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
-    return demo, repo
+    return imported_ims(demo)
 
 
 def test_a_merged_pull_request_gives_version_date_authors_approver_and_a_link(ims: tuple[DemoProject, Repo]) -> None:

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import CONFIG, DANA, DemoProject, Repo, control_block, document
+from conftest import DANA, DemoProject, Repo, control_block, document, imported_ims
 
 PEOPLE = """\
 people:
@@ -23,13 +23,7 @@ SCOPE = ("POL-001", '"4.1", "4.2"')
 @pytest.fixture
 def ims(demo: DemoProject) -> tuple[DemoProject, Repo]:
     """The demo IMS in git: imported on 5 January 2026 (baseline 31 January), built on 1 March 2026."""
-    demo.write("mkdocs.yml", CONFIG.format(extra="      codeowners_requirements: [Managing Director]\n"))
-    demo.write("requirements_map/people.yml", PEOPLE)
-    demo.today = "2026-03-01T12:00:00+00:00"
-    repo = Repo(demo.root)
-    repo.write(".gitignore", "site/\n")
-    repo.commit("Import the IMS", "2026-01-05T09:00:00+01:00")
-    return demo, repo
+    return imported_ims(demo, "      codeowners_requirements: [Managing Director]\n", people=PEOPLE)
 
 
 def scope(claims: str = '"4.1", "4.2"', body: str = "Our scope.") -> str:
