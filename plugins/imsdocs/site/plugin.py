@@ -23,6 +23,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..history.reader import HistoryReader
 from ..options import Settings, parse_options
 from ..pipeline import HistoryRead, Project, add_history, load_sources, read_project_history
+from .background import BackgroundError, BackgroundHistory, fork_allowed
 from .escaping import plain
 from .rendering import Renderer
 from .withheld import unlink_withheld
@@ -51,6 +52,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     renderer: Renderer
     reader: HistoryReader | None = None
     history: Future[HistoryRead] | None = None  # being read while MkDocs converts the pages
+    background: BackgroundHistory | None = None  # or read and rendered in a second process
     pool: ThreadPoolExecutor
     passes = 0  # the reader's count of git passes when this build started
     serving = False
@@ -92,7 +94,8 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         return config
 
     # Load the sources before any page exists: errors must stop the build before MkDocs reads pages.
-    # Git is read meanwhile, in a thread (git's work runs in its own processes), until on_env.
+    # Then a second process reads git and renders what shows it, beside MkDocs (background.py); in
+    # `mkdocs serve` a thread reads git instead (until on_env), so that the history is kept across rebuilds.
     # In `mkdocs serve` a bad edit must not stop the server: the last good project stays, and the
     # errors are logged and shown on every page until they are fixed.
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -106,7 +109,10 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         )
         reader = self.reader or HistoryReader()
         self.passes = reader.passes
-        self.history = self.pool.submit(read_project_history, settings, reader)
+        self.close_background()
+        forking = not self.serving and fork_allowed()
+        if not forking:
+            self.history = self.pool.submit(read_project_history, settings, reader)
         project = load_sources(settings)
         self.serve_errors = []
         if self.serving and not project.ok and getattr(self, "project", None) is not None:
@@ -118,10 +124,22 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         self.renderer = Renderer(self.project)
         self.warnings = [d for d in project.diagnostics if d.severity is Severity.WARNING]
         _log(self.project.diagnostics)
+        if forking:
+            self.background = BackgroundHistory(project, reader)
+        log.debug("history read and rendered %s", "in a second process" if forking else "in this process")
 
     # The pages are converted: the history is needed from here on, for the pages' control blocks and
     # the generated tables, which go into the finished pages.
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.background is not None:
+            try:
+                result = self.background.result()
+            except BackgroundError as exc:
+                raise PluginError(f"imsdocs: reading the history failed: {exc}") from None
+            self.project.stamp = result.stamp
+            self.project.diagnostics.extend(result.found)
+            self.warnings += [d for d in result.found if d.severity is Severity.WARNING]
+            _log(result.found)
         if self.history is not None:
             read = self.history.result()
             self.history = None
@@ -202,7 +220,11 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     # never parses them and the search index never holds them. Their anchors are registered, so
     # that MkDocs still validates links to a clause's row.
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        finished = self.renderer.finish(output, page.file.src_uri)
+        parts = self.background.parts if self.background is not None else None
+        try:
+            finished = self.renderer.finish(output, page.file.src_uri, parts)
+        except BackgroundError as exc:
+            raise PluginError(f"imsdocs: rendering {page.file.src_uri} failed: {exc}") from None
         if finished.anchors and page.present_anchor_ids is not None:
             page.present_anchor_ids.update(finished.anchors)
         return finished.html
@@ -222,9 +244,19 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     # `--strict` counts only the warnings that the log level lets through (`-q` hides them all), so a
     # strict build whose warnings MkDocs cannot see fails here, on imsdocs' own warnings.
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.close_background()
         if config.strict and self.warnings and not log.isEnabledFor(logging.WARNING):
             listed = "; ".join(d.render() for d in self.warnings[:5]) + ("; ..." if len(self.warnings) > 5 else "")
             raise PluginError(f"imsdocs: {len(self.warnings)} warning(s) in strict mode: {listed}")
+
+    # A failed build leaves no second process behind.
+    def on_build_error(self, *, error: Exception) -> None:
+        self.close_background()
+
+    def close_background(self) -> None:
+        if self.background is not None:
+            self.background.close()
+            self.background = None
 
     # Edits to documents or catalogues outside docs_dir must trigger a rebuild too.
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:

@@ -14,7 +14,7 @@ import functools
 import html as htmllib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,11 @@ ATTENTION_MARKER = "<!-- imsdocs:attention -->"
 DOCUMENT_HEADER_MARKER = "<!-- imsdocs:document-header -->"
 REVISION_HISTORY_MARKER = "<!-- imsdocs:revision-history -->"
 GENERATED_MARKER = "<!-- imsdocs:generated-page -->"
+# In the order they are replaced: a generated page's tables before the summary that one may hold.
+PAGE_MARKERS = (GENERATED_MARKER, DOCUMENT_HEADER_MARKER, REVISION_HISTORY_MARKER)
+MARKERS = (*PAGE_MARKERS, SUMMARY_MARKER, ATTENTION_MARKER)
+# Renders the HTML of the markers asked for, on the page at a URI.
+PartSource = Callable[[str, Sequence[str]], Mapping[str, str]]
 
 
 def _footer_marker(number: int) -> str:
@@ -340,32 +345,40 @@ class Renderer:
         table = self._render("control_table.html.j2", doc.src_uri, doc=doc, control=control)
         return self._render("document_header.html.j2", doc.src_uri, doc=doc, control=control, control_table=table)
 
-    def finish(self, html: str, uri: str) -> FinishedPage:
-        """The finished page at `uri` with its markers replaced, and the build stamp at the end."""
-        inserted: list[str] = []
-
-        def put(html: str, marker: str, render: Callable[[], Markup]) -> str:
-            if marker not in html:
-                return html
-            part = str(render()).strip()
-            inserted.append(part)
-            return html.replace(marker, part)
-
+    def parts(self, uri: str, markers: Iterable[str] = MARKERS) -> dict[str, str]:
+        """The HTML that takes the place of each of `markers` on the page at `uri` (those that belong there)."""
+        found: dict[str, str] = {}
         generated = self._generated.get(uri)
-        if generated is not None:
-            html = put(html, GENERATED_MARKER, generated.render)
         doc = self.by_uri.get(uri)
-        if doc is not None:
-            html = put(html, DOCUMENT_HEADER_MARKER, lambda: self.document_header(doc))
-            control = self.project.control(doc)
-            html = put(
-                html,
-                REVISION_HISTORY_MARKER,
-                lambda: self._revision_history(uri, control),
-            )
-        html = put(html, SUMMARY_MARKER, lambda: self._summary(uri))
-        html = put(html, ATTENTION_MARKER, lambda: self._attention(uri))
-        anchors = frozenset(htmllib.unescape(m) for part in inserted for m in _ANCHOR.findall(part))
+        for marker in markers:
+            if marker == GENERATED_MARKER and generated is not None:
+                found[marker] = str(generated.render()).strip()
+            elif marker == DOCUMENT_HEADER_MARKER and doc is not None:
+                found[marker] = str(self.document_header(doc)).strip()
+            elif marker == REVISION_HISTORY_MARKER and doc is not None:
+                found[marker] = str(self._revision_history(uri, self.project.control(doc))).strip()
+            elif marker == SUMMARY_MARKER:
+                found[marker] = str(self._summary(uri)).strip()
+            elif marker == ATTENTION_MARKER:
+                found[marker] = str(self._attention(uri)).strip()
+        return found
+
+    def page_parts(self) -> dict[str, dict[str, str]]:
+        """The parts of every document's and generated page, rendered ahead (a page's summary and
+        attention lists are rendered when a page asks for them)."""
+        pages = {*self._generated, *self.by_uri}
+        return {uri: self.parts(uri, PAGE_MARKERS) for uri in pages}
+
+    def finish(self, html: str, uri: str, parts: PartSource | None = None) -> FinishedPage:
+        """The finished page at `uri` with its markers replaced, and the build stamp at the end.
+
+        `parts` renders the markers' HTML (by default this renderer, which needs the history)."""
+        present = [marker for marker in MARKERS if marker in html]
+        found = (parts or self.parts)(uri, present) if present else {}
+        for marker in present:
+            if marker in found:
+                html = html.replace(marker, found[marker])
+        anchors = frozenset(htmllib.unescape(m) for part in found.values() for m in _ANCHOR.findall(part))
         return FinishedPage(self._stamped(html), anchors)
 
     def _attention(self, origin: str) -> Markup:
