@@ -385,8 +385,10 @@ def test_the_check_command_reports_versions_and_reviews(ims: tuple[DemoProject, 
     assert "Reviews: 0 overdue, 2 due within 30 days, 0 on schedule" in demo.check().stdout
 
 
-def test_mkdocs_serve_shows_an_edit_as_draft_without_reading_the_history_again(ims: tuple[DemoProject, Repo]) -> None:
-    demo, _ = ims
+def test_mkdocs_serve_shows_an_edit_as_draft_then_its_approval_reading_git_only_when_head_moves(
+    ims: tuple[DemoProject, Repo],
+) -> None:
+    demo, repo = ims
     port = free_port()
     log = demo.root.parent / "serve.log"
     with log.open("w") as out:
@@ -400,12 +402,25 @@ def test_mkdocs_serve_shows_an_edit_as_draft_without_reading_the_history_again(i
     try:
         page = f"http://127.0.0.1:{port}/policies/scope/"
         assert "DRAFT" not in wait_for(page, lambda html: "POL-001" in html)
-        demo.write("policies/scope.md", document("POL-001", '"4.1", "4.2"', title="Scope Statement", body="Editing."))
+        edited = document("POL-001", '"4.1", "4.2"', title="Scope Statement", body="Editing.")
+        demo.write("policies/scope.md", edited)
         assert "uncommitted changes" in wait_for(page, lambda html: "DRAFT" in html)
+        # The control block kept from the last rebuild must not outlive the change it shows.
+        repo.merge_pull_request(
+            "scope",
+            "policies/scope.md",
+            edited,
+            "Edit the scope",
+            f"Merge pull request #8 from kestrel/scope\n\nEdit the scope\n\nApproved-by: {DANA}",
+            ("2026-02-10T10:00:00+00:00", "2026-02-10T11:00:00+00:00"),
+        )
+        approved = wait_for(page, lambda html: "DRAFT" not in html)
+        assert '<th scope="row">Version</th><td>2.0</td>' in approved
+        assert "Dana Whitfield, " in approved
     finally:
         server.terminate()
         server.wait(timeout=10)
     output = log.read_text(encoding="utf-8")
     assert "INFO    -  imsdocs: policies/scope.md: POL-001 has uncommitted changes (modified)" in output
     assert "WARNING" not in output
-    assert output.count("git history read (main)") == 1 and "git history reused (main)" in output
+    assert output.count("git history read (main)") == 2 and "git history reused (main)" in output

@@ -25,7 +25,7 @@ from ..options import Settings, parse_options
 from ..pipeline import HistoryRead, Project, add_history, load_sources, read_project_history
 from .background import BackgroundError, BackgroundHistory, fork_allowed
 from .escaping import plain
-from .rendering import Renderer
+from .rendering import PartCache, Renderer
 from .withheld import unlink_withheld
 
 if TYPE_CHECKING:  # imported by `mkdocs serve` itself; a build need not load the web server
@@ -80,6 +80,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     def __init__(self) -> None:
         super().__init__()
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="imsdocs-git")
+        self.part_cache = PartCache()
 
     # The site's own styles and scripts (print banner, sortable and filterable tables) come with the
     # plugin, so every IMS gets them without copying files; they load from the site, never a CDN.
@@ -121,7 +122,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
             self.history = None  # keep serving the last good project, history and all
             return
         self.project = project
-        self.renderer = Renderer(self.project)
+        self.renderer = Renderer(self.project, self.part_cache if self.serving else None)
         self.warnings = [d for d in project.diagnostics if d.severity is Severity.WARNING]
         _log(self.project.diagnostics)
         if forking:

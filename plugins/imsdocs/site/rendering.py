@@ -186,11 +186,37 @@ def _page(title: str, body: str, *, wide: bool = False) -> str:
     return f"---\ntitle: {json.dumps(plain(title))}\nhide: {hide}\n---\n\n{body.strip()}\n"
 
 
+class PartCache:
+    """A document's control block and revision history as an earlier build of `mkdocs serve` rendered
+    them, reused while what they show is the same: the document (the very object, which is read
+    again only when its text changes), its control record (equal), and the world around them
+    (settings, people, withheld pages). Generated tables, which show every document, are always
+    rendered again."""
+
+    def __init__(self) -> None:
+        self._world: object = None
+        self._parts: dict[tuple[str, str], tuple[Document, DocumentControl, str]] = {}
+
+    def part(
+        self, world: object, key: tuple[str, str], doc: Document, control: DocumentControl, render: Callable[[], Markup]
+    ) -> str:
+        if world != self._world:
+            self._parts.clear()
+            self._world = world
+        kept = self._parts.get(key)
+        if kept is not None and kept[0] is doc and kept[1] == control:
+            return kept[2]
+        html = str(render()).strip()
+        self._parts[key] = (doc, control, html)
+        return html
+
+
 class Renderer:
     """The generated pages of a project, and the parts added to each document's page."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, cache: PartCache | None = None) -> None:
         self.project = project
+        self.cache = cache
         self.pages = Pages(project.settings.compliance_dir)
         self.fmt = Formatter(project.tz, project.settings.date_format, project.people)
         self.shown = shown_standards(project.coverage, project.documents)
@@ -354,14 +380,23 @@ class Renderer:
             if marker == GENERATED_MARKER and generated is not None:
                 found[marker] = str(generated.render()).strip()
             elif marker == DOCUMENT_HEADER_MARKER and doc is not None:
-                found[marker] = str(self.document_header(doc)).strip()
+                found[marker] = self._document_part(uri, marker, doc, lambda d, c: self.document_header(d))
             elif marker == REVISION_HISTORY_MARKER and doc is not None:
-                found[marker] = str(self._revision_history(uri, self.project.control(doc))).strip()
+                found[marker] = self._document_part(uri, marker, doc, lambda d, c: self._revision_history(uri, c))
             elif marker == SUMMARY_MARKER:
                 found[marker] = str(self._summary(uri)).strip()
             elif marker == ATTENTION_MARKER:
                 found[marker] = str(self._attention(uri)).strip()
         return found
+
+    def _document_part(
+        self, uri: str, marker: str, doc: Document, render: Callable[[Document, DocumentControl], Markup]
+    ) -> str:
+        control = self.project.control(doc)
+        if self.cache is None:
+            return str(render(doc, control)).strip()
+        world = (self.project.settings, tuple(self.project.people), self.withheld)
+        return self.cache.part(world, (uri, marker), doc, control, lambda: render(doc, control))
 
     def page_parts(self) -> dict[str, dict[str, str]]:
         """The parts of every document's and generated page, rendered ahead (a page's summary and
