@@ -52,6 +52,7 @@ def _footer_marker(number: int) -> str:
 
 
 _ANCHOR = re.compile(r'\sid="([^"]+)"')
+_MARKER = re.compile(r"<!-- imsdocs:[a-z-]+ -->")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("imsdocs.site", "templates"),
     bytecode_cache=_compiled_templates(),
+    auto_reload=False,  # the templates are the package's: no stat of each file at every page
     finalize=_finalize,
     autoescape=True,
     trim_blocks=True,
@@ -407,14 +409,24 @@ class Renderer:
     def finish(self, html: str, uri: str, parts: PartSource | None = None) -> FinishedPage:
         """The finished page at `uri` with its markers replaced, and the build stamp at the end.
 
-        `parts` renders the markers' HTML (by default this renderer, which needs the history)."""
-        present = [marker for marker in MARKERS if marker in html]
+        `parts` renders the markers' HTML (by default this renderer, which needs the history).
+        The page is read once and put together once: pages are large (the navigation is on each)."""
+        places = [(m.start(), m.end(), m.group()) for m in _MARKER.finditer(html) if m.group() in MARKERS]
+        present = list(dict.fromkeys(marker for _, _, marker in places))
         found = (parts or self.parts)(uri, present) if present else {}
-        for marker in present:
+        pieces: list[str] = []
+        done = 0
+        for start, end, marker in places:
             if marker in found:
-                html = html.replace(marker, found[marker])
+                pieces += (html[done:start], found[marker])
+                done = end
+        stamp = self._stamp_at(html)
+        if stamp is not None and stamp[0] >= done:
+            pieces += (html[done : stamp[0]], stamp[1])
+            done = stamp[0]
+        pieces.append(html[done:])
         anchors = frozenset(htmllib.unescape(m) for part in found.values() for m in _ANCHOR.findall(part))
-        return FinishedPage(self._stamped(html), anchors)
+        return FinishedPage("".join(pieces), anchors)
 
     def _attention(self, origin: str) -> Markup:
         found = attention(self.published, self.project.controls)
@@ -484,13 +496,12 @@ class Renderer:
 
         return link_references(html, self.project.references, href)
 
-    def _stamped(self, html: str) -> str:
-        """A finished page with the build stamp at the end of its content, so a printout can be traced."""
+    def _stamp_at(self, html: str) -> tuple[int, str] | None:
+        """Where the build stamp goes (the end of the page's content), and its HTML: a printout can be traced."""
         stamp = self.project.stamp
         index = html.rfind("</article>")  # Material: the end of the content
         if index < 0:
             index = html.rfind("</body>")  # other themes
         if stamp is None or index < 0:
-            return html
-        line = Markup('<p class="ims-build-stamp">{}</p>\n').format(stamp.text())
-        return html[:index] + str(line) + html[index:]
+            return None
+        return index, f'<p class="ims-build-stamp">{escape(stamp.text())}</p>\n'
