@@ -104,6 +104,32 @@ def test_github_approvals_recorded_in_a_git_note_count_and_say_who_recorded_them
     )
 
 
+def test_the_diff_compares_commits_whether_or_not_the_head_is_checked_out(ims: tuple[DemoProject, Repo]) -> None:
+    demo, repo = ims
+    repo.git("checkout", "-q", "-b", "narrow-scope")
+    demo.write("policies/scope.md", scope('"4.1"', "Narrower."))
+    repo.commit("Narrow the scope", "2026-02-10T09:00:00+00:00")
+    checked_out = demo.cli("diff", "main", "HEAD", "--format", "json")  # the clean clone of a CI job
+    assert checked_out.returncode == 1, checked_out.stderr
+    # Uncommitted work is not the change: an edit that restores the claim, and a stray file that
+    # would be an error in a build, are not seen.
+    demo.write("policies/scope.md", scope(body="Restored in the working tree only."))
+    demo.write("policies/notes.txt", "scratch")
+    dirty = demo.cli("diff", "main", "HEAD", "--format", "json")
+    (demo.root / "policies/notes.txt").unlink()
+    repo.git("checkout", "-q", "--", "policies/scope.md")
+    repo.git("checkout", "-q", "main")
+    elsewhere = demo.cli("diff", "main", "narrow-scope", "--format", "json")  # the head is not checked out
+    reports = [json.loads(run.stdout) for run in (checked_out, dirty, elsewhere)]
+    for report in reports:
+        assert [(c["clause"], c["after"]) for c in report["uncovered"]] == [("4.2", "not covered")]
+        assert [(c["id"], c["kind"], c["version_after"]) for c in report["documents"]] == [
+            ("POL-001", "changed", "2.0")
+        ]
+        assert report["errors"] == []
+    assert reports[0] == reports[1] == reports[2]
+
+
 def test_a_rename_and_an_edit_on_one_branch_are_both_reported(ims: tuple[DemoProject, Repo]) -> None:
     demo, repo = ims
     repo.git("checkout", "-q", "-b", "tidy")

@@ -20,7 +20,7 @@ from .compliance.diff import ChangeFacts, ChangeReport, Side, diff
 from .diagnostics import Diagnostic
 from .history.document_control import ControlPolicy, DocumentControl, document_controls
 from .history.reader import History, HistoryError, HistoryReader
-from .history.trees import compare, export, is_ancestor, merge_base, read_file, resolve
+from .history.trees import checked_out, compare, export, is_ancestor, merge_base, read_file, resolve
 from .options import Settings, read_mkdocs_yml
 from .pipeline import Project, build_time, load_project, resolve_baseline
 
@@ -60,13 +60,24 @@ def review_change(
         history = pool.submit(_history, root, base_settings.sources, base_sha)
         base_project = _load(root, base_sha, base_folder, base_settings, problems)
         head_settings, head_problems = _settings(root, config_file.name, head_sha, head_folder)
-        head_project = _load(root, head_sha, head_folder, head_settings, head_problems)
+        tree = [*head_settings.sources, head_settings.requirements_dir, head_settings.docs_dir, config_file.name]
+        if checked_out(root, head_sha, tree):  # a pull request's CI job: the clone is the head
+            head_settings, head_problems = read_mkdocs_yml(config_file)
+            head_project = load_project(replace(head_settings, history=False))
+            head_project.diagnostics[:0] = head_problems
+        else:
+            head_project = _load(root, head_sha, head_folder, head_settings, head_problems)
         problems = [d for d in base_project.diagnostics if d.code.startswith("option-")]
-        controls, found = _controls(root, base_project, base_settings, history.result())
-        problems.extend(found)
         scope = sorted(set(base_settings.sources) | set(head_settings.sources))
         compared = compare(root, base_sha, head_sha, scope)
-        facts = ChangeFacts(compared.renamed, [(c.authors, c.editorial, c.paths) for c in compared.commits])
+        controls, found = _controls(root, base_project, base_settings, history.result(), compared.changed)
+        problems.extend(found)
+        facts = ChangeFacts(
+            compared.renamed,
+            [(c.authors, c.editorial, c.paths) for c in compared.commits],
+            compared.changed,
+            compared.unchanged_renames,
+        )
         today = build_time(zoneinfo.ZoneInfo(head_settings.timezone)).date()
         report = diff(
             _side(base_project, controls),
@@ -119,9 +130,10 @@ def _history(root: Path, sources: Sequence[str], commit: str) -> History | Histo
 
 
 def _controls(
-    root: Path, project: Project, settings: Settings, history: History | HistoryError
+    root: Path, project: Project, settings: Settings, history: History | HistoryError, changed: frozenset[str]
 ) -> tuple[dict[str, DocumentControl], list[Diagnostic]]:
-    """The documents' versions and review dates on the main branch, as its history has them."""
+    """The versions and review dates on the main branch of the documents at the `changed` paths (the
+    report shows no other's), as its history has them."""
     problems: list[Diagnostic] = []
     if isinstance(history, HistoryError):
         return {}, [codes.HISTORY_UNAVAILABLE(f"no document history: {history}.")]
@@ -129,7 +141,8 @@ def _controls(
     tz = zoneinfo.ZoneInfo(settings.timezone)
     baseline = resolve_baseline(replace(settings, root=root), history, tz, project.people, problems)
     policy = ControlPolicy(tz, build_time(tz).date(), baseline)
-    controls, _ = document_controls(project.documents, history, project.people, policy)
+    documents = [doc for doc in project.documents if doc.path in changed]
+    controls, _ = document_controls(documents, history, project.people, policy)
     return controls, problems
 
 

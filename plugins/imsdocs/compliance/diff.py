@@ -25,6 +25,8 @@ class ChangeFacts:
 
     renamed: Mapping[str, str]
     commits: Sequence[tuple[tuple[str, ...], bool, frozenset[str]]]  # (authors, editorial, paths)
+    changed: frozenset[str]  # paths whose content or name differs between the trees (both names of a rename)
+    unchanged_renames: frozenset[str]  # new paths of renames that kept the content
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def _documents(base: Side, head: Side, facts: ChangeFacts, today: datetime.date)
         if old is None:
             changes.append(_change("added", new, new, path, None, base, facts, today))
             continue
-        same = _content(base.root, old_path) == _content(head.root, path)
+        same = path in facts.unchanged_renames if old_path != path else path not in facts.changed
         if same and old_path == path:
             continue
         if new.status is DocumentStatus.RETIRED and old.status is not DocumentStatus.RETIRED:
@@ -159,11 +161,6 @@ def _documents(base: Side, head: Side, facts: ChangeFacts, today: datetime.date)
             kind = "changed"
         changes.append(_change(kind, old, new, path, old_path if old_path != path else None, base, facts, today, same))
     return changes
-
-
-def _content(root: Path, path: str) -> bytes | None:
-    file = root / path
-    return file.read_bytes() if file.is_file() else None
 
 
 def _change(

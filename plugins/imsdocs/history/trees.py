@@ -25,6 +25,8 @@ class Compared:
     head: str
     renamed: dict[str, str]  # old path -> new path (relative to the project root)
     commits: list[CommitFacts]  # base..head, oldest first
+    changed: frozenset[str]  # every path added, changed, removed or renamed (both names) between the trees
+    unchanged_renames: frozenset[str]  # new paths of renames whose content is the same
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,20 @@ def export(root: Path, commit: str, paths: Sequence[str], destination: Path) -> 
                 target.write_bytes(source.read())
 
 
+def checked_out(root: Path, commit: str, paths: Sequence[str]) -> bool:
+    """Whether the working tree holds `commit`'s files under `paths` and nothing else: HEAD is `commit`
+    and git sees no change, untracked or ignored file there (then it need not be exported)."""
+    top, relative = repository_top(root)
+    full = [p if relative == "." else f"{relative}/{p}" for p in paths]
+    try:
+        if resolve(root, "HEAD") != commit:
+            return False
+        status = git(top, "status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all", "--", *full)
+    except (GitError, HistoryError):
+        return False
+    return status == b""
+
+
 def _safe(members: list[tarfile.TarInfo], relative: str) -> Iterator[tarfile.TarInfo]:
     """Regular files only, named relative to the project root; nothing that could lead outside it.
 
@@ -113,10 +129,15 @@ def compare(root: Path, base: str, head: str, scope: Sequence[str]) -> Compared:
     full = [p if relative == "." else f"{relative}/{p}" for p in scope]
     output = git(top, "diff", "-M", "--raw", "--no-abbrev", "-z", base, head, "--", *full)
     renamed: dict[str, str] = {}
+    changed: set[str] = set()
+    kept: set[str] = set()
     for _, diff in log_records(b"0" * 40 + b"\0" + output, 1):
-        for kind, old, new, _blob, _same in raw_entries(diff):
+        for kind, old, new, _blob, same in raw_entries(diff):
+            changed.update((_strip(old, relative), _strip(new, relative)))
             if kind == "R":
                 renamed[_strip(old, relative)] = _strip(new, relative)
+                if same:
+                    kept.add(_strip(new, relative))
     fields = ["%H", "%an", "%ae", "%(trailers:only,unfold)"]
     log = git(
         top,
@@ -146,7 +167,7 @@ def compare(root: Path, base: str, head: str, scope: Sequence[str]) -> Compared:
                 frozenset(paths),
             )
         )
-    return Compared(base, head, renamed, commits)
+    return Compared(base, head, renamed, commits, frozenset(changed), frozenset(kept))
 
 
 def _strip(path: str, relative: str) -> str:

@@ -12,14 +12,13 @@ import csv
 import json
 import re
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from .export import Export, Table, Value, plain
+
+if TYPE_CHECKING:  # openpyxl takes a sixth of a second to import: only `--format xlsx` loads it
+    from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = ("csv", "json", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -106,6 +105,8 @@ def sheet_name(name: str, used: set[str]) -> str:
 
 def write_xlsx(result: Export, target: Path) -> Path:
     """One sheet per table (header bold and frozen, a filter on it) and a `build` sheet."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     default = workbook.active
     if default is not None:
@@ -121,6 +122,9 @@ def write_xlsx(result: Export, target: Path) -> Path:
 
 
 def _table_sheet(sheet: Worksheet, table: Table) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
     row = 1
     for label, value in table.preamble:
