@@ -998,8 +998,11 @@ def time_serve_rebuild(repo: Repository, config: str, edits: int, label: str) ->
                     print(f"  {label}: the watcher stopped seeing saves; {len(times)} rebuilds measured", flush=True)
                     break
                 raise ServeFailed(f"{label}: no rebuild after saving {repo.sample_path} three times", list(seen))
-            found = wait_for(built, 300)
+            found = wait_for(built, 120)
             if found is None:
+                if times:  # a save seen but never built: keep the rebuilds measured so far
+                    print(f"  {label}: no rebuild after a save; {len(times)} rebuilds measured", flush=True)
+                    break
                 raise ServeFailed(f"{label}: no rebuild after saving {repo.sample_path}", list(seen))
             times.append(float(found.group(1)))
             wait_for(r"Reloading browsers", 60)

@@ -50,7 +50,12 @@ class BackgroundHistory:
     def __init__(self, project: Project, reader: HistoryReader) -> None:
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            for end in (requests_read, requests_write, replies_read, replies_write):
+                os.close(end)
+            raise
         if self.pid == 0:  # the second process: never returns into the caller's code
             status = 0
             try:

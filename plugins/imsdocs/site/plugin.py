@@ -126,7 +126,12 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         self.warnings = [d for d in project.diagnostics if d.severity is Severity.WARNING]
         _log(self.project.diagnostics)
         if forking:
-            self.background = BackgroundHistory(project, reader)
+            try:
+                self.background = BackgroundHistory(project, reader)
+            except OSError as exc:  # no process to spare: the work is done here, as where fork is missing
+                log.debug("no second process (%s)", exc)
+                forking = False
+                self.history = self.pool.submit(read_project_history, settings, reader)
         log.debug("history read and rendered %s", "in a second process" if forking else "in this process")
 
     # The pages are converted: the history is needed from here on, for the pages' control blocks and
