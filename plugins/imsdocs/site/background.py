@@ -111,7 +111,7 @@ class BackgroundHistory:
     def _receive(self) -> Any:
         try:
             kind, value = pickle.load(self._replies)
-        except EOFError:
+        except (EOFError, pickle.UnpicklingError, OSError):  # gone, perhaps in the middle of an answer
             raise BackgroundError("the second process stopped without an answer") from None
         if kind == "error":
             raise BackgroundError(value)
