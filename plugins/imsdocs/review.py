@@ -60,11 +60,10 @@ def review_change(
         history = pool.submit(_history, root, base_settings.sources, base_sha)
         base_project = _load(root, base_sha, base_folder, base_settings, problems)
         head_settings, head_problems = _settings(root, config_file.name, head_sha, head_folder)
-        tree = [*head_settings.sources, head_settings.requirements_dir, head_settings.docs_dir, config_file.name]
-        if checked_out(root, head_sha, tree):  # a pull request's CI job: the clone is the head
+        if checked_out(root, head_sha, [*_tree(head_settings), config_file.name]):
+            # A pull request's CI job: the clone is the head, read in place.
             head_settings, head_problems = read_mkdocs_yml(config_file)
-            head_project = load_project(replace(head_settings, history=False))
-            head_project.diagnostics[:0] = head_problems
+            head_project = _without_history(head_settings, head_problems)
         else:
             head_project = _load(root, head_sha, head_folder, head_settings, head_problems)
         problems = [d for d in base_project.diagnostics if d.code.startswith("option-")]
@@ -113,9 +112,19 @@ def _settings(root: Path, config_name: str, commit: str, folder: Path) -> tuple[
     return read_mkdocs_yml(folder / config_name)
 
 
+def _tree(settings: Settings) -> list[str]:
+    """The folders of the IMS: what is exported of a commit, and what must be clean to be read in place."""
+    return [*settings.sources, settings.requirements_dir, settings.docs_dir]
+
+
 def _load(root: Path, commit: str, folder: Path, settings: Settings, problems: list[Diagnostic]) -> Project:
     """The project as it is in `commit`, exported into `folder` and loaded without history."""
-    export(root, commit, [*settings.sources, settings.requirements_dir, settings.docs_dir], folder)
+    export(root, commit, _tree(settings), folder)
+    return _without_history(settings, problems)
+
+
+def _without_history(settings: Settings, problems: list[Diagnostic]) -> Project:
+    """The project of `settings` loaded without history, the problems of its options first."""
     project = load_project(replace(settings, history=False))
     project.diagnostics[:0] = problems
     return project
@@ -158,7 +167,6 @@ def _side(project: Project, controls: dict[str, DocumentControl]) -> Side:
             for key, standard in project.applicability.standards.items()
         },
         people=project.people,
-        root=project.settings.root,
         diagnostics=project.diagnostics,
         controls=controls,
         in_scope=[k for k in project.settings.standards if k in project.catalogues],

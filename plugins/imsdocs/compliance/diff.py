@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity
 from ..history.document_control import DocumentControl, add_interval
@@ -103,13 +102,12 @@ class ChangeReport:
 
 @dataclass(frozen=True)
 class Side:
-    """One side of the comparison: the loaded project, where its files are, and (base) its document control."""
+    """One side of the comparison: the loaded project and (base) its document control."""
 
     documents: Sequence[Document]
     coverage: Mapping[str, StandardCoverage]
     applicability: Mapping[str, tuple[dict[str, str], dict[str, str]]]  # standard -> (excluded, inclusions)
     people: Sequence[Person]
-    root: Path
     diagnostics: Sequence[Diagnostic] = ()
     controls: Mapping[str, DocumentControl] = field(default_factory=dict)
     in_scope: Sequence[str] = ()

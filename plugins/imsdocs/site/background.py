@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from ..diagnostics import Diagnostic
 from ..history.reader import HistoryReader
-from ..pipeline import BuildStamp, Project, add_history, read_project_history
+from ..pipeline import BuildStamp, add_history, read_project_history
 from .rendering import Renderer
 
 
@@ -45,9 +45,9 @@ def fork_allowed() -> bool:
 
 
 class BackgroundHistory:
-    """A forked process that reads the history of `project` and renders the parts that show it."""
+    """A forked process that reads the history of the renderer's project and renders the parts that show it."""
 
-    def __init__(self, project: Project, reader: HistoryReader) -> None:
+    def __init__(self, renderer: Renderer, reader: HistoryReader) -> None:
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
         try:
@@ -62,7 +62,7 @@ class BackgroundHistory:
                 os.close(requests_write)
                 os.close(replies_read)
                 with os.fdopen(requests_read, "rb") as requests, os.fdopen(replies_write, "wb") as replies:
-                    _serve(project, reader, requests, replies)
+                    _serve(renderer, reader, requests, replies)
             except BaseException:  # noqa: BLE001  # any failure is reported by the other end's EOF
                 status = 1
             finally:
@@ -118,8 +118,11 @@ class BackgroundHistory:
         return value
 
 
-def _serve(project: Project, reader: HistoryReader, requests: IO[bytes], replies: IO[bytes]) -> None:
-    """In the second process: read the history, render every page's parts, then answer requests until EOF."""
+def _serve(renderer: Renderer, reader: HistoryReader, requests: IO[bytes], replies: IO[bytes]) -> None:
+    """In the second process: read the history, render every page's parts, then answer requests until EOF.
+
+    The renderer is the build's (made before the history, which it reads through its project)."""
+    project = renderer.project
 
     def reply(kind: str, value: object) -> None:
         pickle.dump((kind, value), replies, protocol=pickle.HIGHEST_PROTOCOL)
@@ -127,7 +130,6 @@ def _serve(project: Project, reader: HistoryReader, requests: IO[bytes], replies
 
     try:
         found = add_history(project, read_project_history(project.settings, reader))
-        renderer = Renderer(project)
         reply("ok", HistoryParts(found, project.stamp, renderer.page_parts()))
     except Exception:  # noqa: BLE001  # the build reports it, with the traceback from here
         reply("error", traceback.format_exc())

@@ -127,7 +127,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
         _log(self.project.diagnostics)
         if forking:
             try:
-                self.background = BackgroundHistory(project, reader)
+                self.background = BackgroundHistory(self.renderer, reader)
             except OSError as exc:  # no process to spare: the work is done here, as where fork is missing
                 log.debug("no second process (%s)", exc)
                 forking = False
@@ -137,6 +137,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
     # The pages are converted: the history is needed from here on, for the pages' control blocks and
     # the generated tables, which go into the finished pages.
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        found: list[Diagnostic] = []
         if self.background is not None:
             try:
                 result = self.background.result()
@@ -144,8 +145,7 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
                 raise PluginError(f"imsdocs: reading the history failed: {exc}") from None
             self.project.stamp = result.stamp
             self.project.diagnostics.extend(result.found)
-            self.warnings += [d for d in result.found if d.severity is Severity.WARNING]
-            _log(result.found)
+            found = result.found
         if self.history is not None:
             read = self.history.result()
             self.history = None
@@ -153,8 +153,8 @@ class ImsDocsPlugin(BasePlugin):  # type: ignore[type-arg]  # options come from 
                 reused = self.reader.passes == self.passes
                 log.debug("git history %s (%s)", "reused" if reused else "read", read.history.branch)
             found = add_history(self.project, read, self.serving)
-            self.warnings += [d for d in found if d.severity is Severity.WARNING]
-            _log(found)
+        self.warnings += [d for d in found if d.severity is Severity.WARNING]
+        _log(found)
         return env
 
     # MkDocs refuses the project root as docs_dir, so the document folders are added from outside it.

@@ -39,7 +39,7 @@ ATTENTION_MARKER = "<!-- imsdocs:attention -->"
 DOCUMENT_HEADER_MARKER = "<!-- imsdocs:document-header -->"
 REVISION_HISTORY_MARKER = "<!-- imsdocs:revision-history -->"
 GENERATED_MARKER = "<!-- imsdocs:generated-page -->"
-# In the order they are replaced: a generated page's tables before the summary that one may hold.
+# The parts a page's own place decides (rendered ahead for every page), then those any page may ask for.
 PAGE_MARKERS = (GENERATED_MARKER, DOCUMENT_HEADER_MARKER, REVISION_HISTORY_MARKER)
 MARKERS = (*PAGE_MARKERS, SUMMARY_MARKER, ATTENTION_MARKER)
 # Renders the HTML of the markers asked for, on the page at a URI.
@@ -373,7 +373,7 @@ class Renderer:
         table = self._render("control_table.html.j2", doc.src_uri, doc=doc, control=control)
         return self._render("document_header.html.j2", doc.src_uri, doc=doc, control=control, control_table=table)
 
-    def parts(self, uri: str, markers: Iterable[str] = MARKERS) -> dict[str, str]:
+    def parts(self, uri: str, markers: Iterable[str]) -> dict[str, str]:
         """The HTML that takes the place of each of `markers` on the page at `uri` (those that belong there)."""
         found: dict[str, str] = {}
         generated = self._generated.get(uri)
